@@ -1,0 +1,104 @@
+// Package app is the running Meshdrop core that both faces share: folders,
+// settings, the log, and the stores and services opened lazily once (the key
+// vault, the provider registry, the library and the job runner). The window
+// and the command line each hold one App.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"meshdrop/core/logging"
+	"meshdrop/core/paths"
+	"meshdrop/core/settings"
+)
+
+// App is the shared core of one Meshdrop process.
+type App struct {
+	Ctx      context.Context
+	Dirs     paths.Dirs
+	Settings settings.Settings
+	Log      *slog.Logger
+	// Warnings are problems met while opening that people should see
+	// (a damaged settings file moved aside, …).
+	Warnings []string
+
+	mu    sync.Mutex
+	cache map[string]any
+	close []func()
+}
+
+// New prepares the core from the environment: folders, settings, log.
+func New(ctx context.Context, verbose bool) (*App, error) {
+	dirs, err := paths.Resolve()
+	if err != nil {
+		return nil, err
+	}
+	return NewAt(ctx, dirs, verbose)
+}
+
+// NewAt prepares the core in the given folders (tests use temporary ones).
+func NewAt(ctx context.Context, dirs paths.Dirs, verbose bool) (*App, error) {
+	if err := dirs.Ensure(); err != nil {
+		return nil, fmt.Errorf("cannot create Meshdrop's folders (%s): %w", dirs.Data, err)
+	}
+	log, closer, err := logging.Setup(dirs.Logs, verbose)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open the log in %s: %w", dirs.Logs, err)
+	}
+	st, serr := settings.Load(dirs.Config)
+	a := &App{Ctx: ctx, Dirs: dirs, Settings: st, Log: log}
+	a.close = append(a.close, func() { closer.Close() })
+	if serr != nil {
+		a.Warnings = append(a.Warnings, serr.Error())
+		log.Warn("settings", "err", serr)
+	}
+	return a, nil
+}
+
+// Once returns the value made by mk for name, making it on first use; the
+// lazily opened stores (vault, registry, library, runner) are kept this way.
+// Each store's file in this package defines a typed getter over Once.
+func (a *App) Once(name string, mk func() (any, func(), error)) (any, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if v, ok := a.cache[name]; ok {
+		return v, nil
+	}
+	v, closeFn, err := mk()
+	if err != nil {
+		return nil, err
+	}
+	if a.cache == nil {
+		a.cache = map[string]any{}
+	}
+	a.cache[name] = v
+	if closeFn != nil {
+		a.close = append(a.close, closeFn)
+	}
+	return v, nil
+}
+
+// SaveSettings writes the settings and keeps them as the current ones.
+func (a *App) SaveSettings(s settings.Settings) error {
+	if err := settings.Save(a.Dirs.Config, s); err != nil {
+		return fmt.Errorf("could not save settings in %s: %w", a.Dirs.Config, err)
+	}
+	a.mu.Lock()
+	a.Settings = s
+	a.mu.Unlock()
+	return nil
+}
+
+// Close releases what was opened, newest first.
+func (a *App) Close() {
+	a.mu.Lock()
+	fns := a.close
+	a.close = nil
+	a.mu.Unlock()
+	for i := len(fns) - 1; i >= 0; i-- {
+		fns[i]()
+	}
+}
