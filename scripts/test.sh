@@ -32,6 +32,10 @@ if go list -deps ./core/... | grep '^fyne.io/'; then
   exit 1
 fi
 
+# Everything compiles and passes go vet, the window and the command line included
+# (go test alone skips packages without tests).
+go vet ./...
+
 core_pkgs=$(go list ./core/...)
 other_pkgs=$(go list ./... | grep -v '^meshdrop/core' || true)
 
