@@ -38,25 +38,36 @@ func (s State) Finished() bool {
 
 // Job is one generation (or an imported model: Provider "local").
 type Job struct {
-	Schema   int               `json:"schema"`
-	ID       string            `json:"id"`
-	Provider string            `json:"provider"`
-	KeyID    string            `json:"key_id,omitempty"`
-	KeyName  string            `json:"key_name,omitempty"`
-	KeyFP    string            `json:"key_fingerprint,omitempty"`
-	Mode     string            `json:"mode"` // text, image, multi-image, import
-	Prompt   string            `json:"prompt,omitempty"`
-	Inputs   []Input           `json:"inputs,omitempty"`
-	Options  map[string]string `json:"options,omitempty"`
-	State    State             `json:"state"`
-	Stages   []Stage           `json:"stages,omitempty"` // provider task per stage, in order
-	Created  time.Time         `json:"created"`
-	Updated  time.Time         `json:"updated"`
-	Finished time.Time         `json:"finished,omitzero"`
+	Schema   int    `json:"schema"`
+	ID       string `json:"id"`
+	Provider string `json:"provider"`
+	// Name is a display name (an imported file's base name); the gallery
+	// falls back to the prompt when it is empty.
+	Name string `json:"name,omitempty"`
+	// Source is where an imported model came from (a local path).
+	Source string `json:"source,omitempty"`
+	// ModelVersion is the provider's model version used, when known.
+	ModelVersion string            `json:"model_version,omitempty"`
+	KeyID        string            `json:"key_id,omitempty"`
+	KeyName      string            `json:"key_name,omitempty"`
+	KeyFP        string            `json:"key_fingerprint,omitempty"`
+	Mode         string            `json:"mode"` // text, image, multi-image, import
+	Prompt       string            `json:"prompt,omitempty"`
+	Inputs       []Input           `json:"inputs,omitempty"`
+	Options      map[string]string `json:"options,omitempty"`
+	State        State             `json:"state"`
+	Stages       []Stage           `json:"stages,omitempty"` // provider task per stage, in order
+	Created      time.Time         `json:"created"`
+	Updated      time.Time         `json:"updated"`
+	Finished     time.Time         `json:"finished,omitzero"`
 
-	Progress        float64   `json:"progress"`
-	QueuePosition   int       `json:"queue_position,omitempty"`
-	Credits         float64   `json:"credits,omitempty"`
+	Progress      float64 `json:"progress"`
+	QueuePosition int     `json:"queue_position,omitempty"`
+	Credits       float64 `json:"credits,omitempty"`
+	// Estimate is the credits the job was expected to cost when it was
+	// sent; per-day budgets count it for unfinished jobs whose Credits are
+	// not known yet.
+	Estimate        float64   `json:"estimate,omitempty"`
 	ExpiresAt       time.Time `json:"expires_at,omitzero"` // when the provider's copy expires
 	Outputs         []File    `json:"outputs,omitempty"`
 	Error           *JobError `json:"error,omitempty"`
@@ -67,6 +78,11 @@ type Job struct {
 	Favourite bool     `json:"favourite,omitempty"`
 	Rating    int      `json:"rating,omitempty"` // 0–5
 	Note      string   `json:"note,omitempty"`
+	// UserRev counts edits of the fields people own (Name, Tags, Favourite,
+	// Rating, Note). Library.Put keeps the stored values of those fields
+	// when the record being written carries an older UserRev, so a runner
+	// that holds an older copy of a running job never undoes a user's edit.
+	UserRev int `json:"user_rev,omitempty"`
 }
 
 // Input is an input image copied into the job's folder.
