@@ -1,12 +1,16 @@
 package library
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"meshdrop/core/fsutil"
@@ -99,14 +103,16 @@ func (e *entry) index() {
 		b.WriteByte('\n')
 	}
 	e.search = b.String()
+	e.title = strings.ToLower(s.Title())
 }
 
-// indexFile is the index's JSON shape.
-type indexFile struct {
-	Version int          `json:"version"`
-	Schema  int          `json:"schema"`
-	Written time.Time    `json:"written"`
-	Jobs    []indexEntry `json:"jobs"`
+// The index file is JSON Lines: a header line, then one entry per job, so
+// it can be decoded in parallel.
+type indexHeader struct {
+	Version int       `json:"version"`
+	Schema  int       `json:"schema"`
+	Written time.Time `json:"written"`
+	Count   int       `json:"count"`
 }
 
 type indexEntry struct {
@@ -116,27 +122,74 @@ type indexEntry struct {
 
 // decodeIndex parses an index file. Entries that cannot be right (bad IDs,
 // unknown states, repeated IDs) are dropped: their jobs are read from their
-// job.json instead.
+// job.json instead. A torn index (fewer lines than its header says) is
+// refused as a whole.
 func decodeIndex(data []byte) (map[string]*entry, error) {
-	var f indexFile
-	if err := json.Unmarshal(data, &f); err != nil {
-		return nil, fmt.Errorf("index is not valid JSON: %w", err)
+	nl := bytes.IndexByte(data, '\n')
+	if nl < 0 {
+		return nil, errors.New("index has no header line")
 	}
-	if f.Version != indexVersion || f.Schema != SchemaVersion {
-		return nil, fmt.Errorf("index version %d/%d, want %d/%d", f.Version, f.Schema, indexVersion, SchemaVersion)
+	var h indexHeader
+	if err := json.Unmarshal(data[:nl], &h); err != nil {
+		return nil, fmt.Errorf("index header is not valid JSON: %w", err)
 	}
-	out := make(map[string]*entry, len(f.Jobs))
-	for _, ie := range f.Jobs {
-		if !ValidID(ie.ID) || !knownStates[ie.State] || ie.Stamp.Size <= 0 {
+	if h.Version != indexVersion || h.Schema != SchemaVersion {
+		return nil, fmt.Errorf("index version %d/%d, want %d/%d", h.Version, h.Schema, indexVersion, SchemaVersion)
+	}
+	lines := bytes.Split(bytes.TrimSuffix(data[nl+1:], []byte("\n")), []byte("\n"))
+	if len(lines) == 1 && len(lines[0]) == 0 {
+		lines = nil
+	}
+	if len(lines) != h.Count {
+		return nil, fmt.Errorf("index has %d entries, its header says %d (cut short?)", len(lines), h.Count)
+	}
+	// Decode in parallel: this is most of the time a start takes.
+	parts := runtime.GOMAXPROCS(0)
+	if parts > 4 {
+		parts = 4
+	}
+	if len(lines) < 1000 {
+		parts = 1
+	}
+	ents := make([]*entry, len(lines))
+	errs := make([]error, parts)
+	var wg sync.WaitGroup
+	for p := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := p; i < len(lines); i += parts {
+				var ie indexEntry
+				if err := json.Unmarshal(lines[i], &ie); err != nil {
+					errs[p] = fmt.Errorf("index line %d: %w", i+2, err)
+					return
+				}
+				if !ValidID(ie.ID) || !knownStates[ie.State] || ie.Stamp.Size <= 0 {
+					continue
+				}
+				e := &entry{sum: ie.Summary, stamp: ie.Stamp}
+				e.index()
+				ents[i] = e
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	out := make(map[string]*entry, len(lines))
+	dups := map[string]bool{}
+	for _, e := range ents {
+		if e == nil {
 			continue
 		}
-		if _, dup := out[ie.ID]; dup {
-			delete(out, ie.ID)
-			continue
+		if _, dup := out[e.sum.ID]; dup {
+			dups[e.sum.ID] = true
 		}
-		e := &entry{sum: ie.Summary, stamp: ie.Stamp}
-		e.index()
-		out[ie.ID] = e
+		out[e.sum.ID] = e
+	}
+	for id := range dups {
+		delete(out, id)
 	}
 	return out, nil
 }
@@ -176,14 +229,21 @@ func (l *Library) Flush() error {
 		l.mu.Unlock()
 		return nil
 	}
-	f := indexFile{Version: indexVersion, Schema: SchemaVersion, Written: l.cfg.Now().UTC(), Jobs: make([]indexEntry, 0, len(l.jobs))}
+	list := make([]indexEntry, 0, len(l.jobs))
 	for _, e := range l.jobs {
-		f.Jobs = append(f.Jobs, indexEntry{Summary: e.sum, Stamp: e.stamp})
+		list = append(list, indexEntry{Summary: e.sum, Stamp: e.stamp})
 	}
 	l.dirty = false
 	l.mu.Unlock()
-	sort.Slice(f.Jobs, func(a, b int) bool { return f.Jobs[a].ID < f.Jobs[b].ID })
-	data, err := json.Marshal(f)
+	sort.Slice(list, func(a, b int) bool { return list[a].ID < list[b].ID })
+	var buf bytes.Buffer
+	buf.Grow(len(list) * 512)
+	enc := json.NewEncoder(&buf)
+	err := enc.Encode(indexHeader{Version: indexVersion, Schema: SchemaVersion, Written: l.cfg.Now().UTC(), Count: len(list)})
+	for i := 0; err == nil && i < len(list); i++ {
+		err = enc.Encode(list[i]) // one line each: Encode ends with a newline
+	}
+	data := buf.Bytes()
 	if err == nil {
 		err = fsutil.WriteFileAtomic(filepath.Join(l.dir, IndexFile), data, 0o600)
 	}

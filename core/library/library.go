@@ -107,6 +107,7 @@ type entry struct {
 	sum    Summary
 	stamp  stamp
 	search string // lower-cased text the gallery search looks in
+	title  string // lower-cased Title, for sorting by name
 }
 
 // stamp identifies one version of a job.json: the index is trusted for a
@@ -137,36 +138,27 @@ func Open(dir string, cfg Config) (*Library, error) {
 		return nil, fmt.Errorf("cannot create the library folder %s: %w", dir, err)
 	}
 	l := &Library{dir: dir, cfg: cfg, jobs: map[string]*entry{}, subs: map[int]func(string){}}
+	// Listing the folder (a stat per job) and decoding the index are the
+	// two halves of a start; they run side by side.
+	scanned := make(chan scanResult, 1)
+	go func() { scanned <- scanLibrary(dir) }()
 	idx := l.readIndex()
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, fmt.Errorf("cannot read the library folder %s: %w", dir, err)
+	scan := <-scanned
+	if scan.err != nil {
+		return nil, fmt.Errorf("cannot read the library folder %s: %w", dir, scan.err)
 	}
-	for _, de := range ents {
-		name := de.Name()
-		if strings.HasPrefix(name, trashPrefix) {
-			os.RemoveAll(filepath.Join(dir, name)) // a delete that was cut short
-			continue
-		}
-		if isTemp(name) {
-			if fi, err := de.Info(); err == nil && time.Since(fi.ModTime()) > staleTemp {
-				os.Remove(filepath.Join(dir, name)) // an index or budget write cut short
-			}
-			continue
-		}
-		if !de.IsDir() || !ValidID(name) {
-			continue
-		}
-		jp := filepath.Join(dir, name, JobFile)
-		fi, err := os.Stat(jp)
-		if err != nil {
+	for _, name := range scan.junk {
+		os.RemoveAll(filepath.Join(dir, name))
+	}
+	for _, f := range scan.folders {
+		name := f.name
+		if !f.hasJob {
 			// A folder without a record: inputs copied before the first
 			// Put, or a record moved aside. Leftover temp files go.
 			sweepTemps(filepath.Join(dir, name))
 			continue
 		}
-		st := stampOf(fi)
-		if ie, ok := idx[name]; ok && ie.stamp == st {
+		if ie, ok := idx[name]; ok && ie.stamp == f.stamp {
 			l.jobs[name] = ie
 			if !ie.sum.State.Finished() {
 				sweepTemps(filepath.Join(dir, name))
@@ -175,8 +167,8 @@ func Open(dir string, cfg Config) (*Library, error) {
 		}
 		l.dirty = true
 		sweepTemps(filepath.Join(dir, name))
-		if j, ok := l.loadFile(name, jp); ok {
-			l.jobs[name] = newEntry(j, st)
+		if j, ok := l.loadFile(name, filepath.Join(dir, name, JobFile)); ok {
+			l.jobs[name] = newEntry(j, f.stamp)
 		}
 	}
 	if len(idx) != len(l.jobs) {
@@ -189,6 +181,60 @@ func Open(dir string, cfg Config) (*Library, error) {
 		}
 	}
 	return l, nil
+}
+
+// scanResult is what a look at the library folder found.
+type scanResult struct {
+	folders []scannedFolder
+	junk    []string // deletes and writes cut short, to remove
+	err     error
+}
+
+type scannedFolder struct {
+	name   string
+	hasJob bool
+	stamp  stamp
+}
+
+// scanLibrary lists the job folders and stats their job.json files (a few
+// at a time: on a cold disk each stat waits for the disk).
+func scanLibrary(dir string) scanResult {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return scanResult{err: err}
+	}
+	var r scanResult
+	for _, de := range ents {
+		name := de.Name()
+		switch {
+		case strings.HasPrefix(name, trashPrefix):
+			r.junk = append(r.junk, name) // a delete that was cut short
+		case isTemp(name):
+			// An index or budget write cut short (or in progress in
+			// another process: only stale ones go).
+			if fi, err := de.Info(); err == nil && time.Since(fi.ModTime()) > staleTemp {
+				r.junk = append(r.junk, name)
+			}
+		case de.IsDir() && ValidID(name):
+			r.folders = append(r.folders, scannedFolder{name: name})
+		}
+	}
+	const workers = 4
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(r.folders); i += workers {
+				f := &r.folders[i]
+				if fi, err := os.Stat(filepath.Join(dir, f.name, JobFile)); err == nil && fi.Mode().IsRegular() {
+					f.hasJob, f.stamp = true, stampOf(fi)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return r
 }
 
 // Dir is the library's folder.

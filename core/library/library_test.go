@@ -108,11 +108,23 @@ func TestIndexRebuiltWhenMissingStaleOrDamaged(t *testing.T) {
 	}
 	l2.Close()
 
+	good, err := os.ReadFile(idxPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(good), "\n")
 	for name, content := range map[string]string{
-		"missing": "", "torn": `{"version":1,"schema":1,"jobs":[{"id":"2026`, "garbage": "\x00\x01binary",
-		"other version": `{"version":99,"jobs":[]}`,
-		"lying":         `{"version":1,"schema":1,"jobs":[{"id":"` + testJob(0).ID + `","state":"done","prompt":"lie","stamp":{"size":1,"mtime_ns":1}}]}`,
+		"missing":       "",
+		"torn":          string(good[:len(good)*2/3]),
+		"lines lost":    lines[0] + lines[1] + lines[2], // the header says 4
+		"garbage":       "\x00\x01binary",
+		"other version": `{"version":99,"schema":1,"count":0}` + "\n",
+		"stale stamp":   strings.Replace(string(good), testJob(0).Prompt, "lie", 1) + "",
 	} {
+		if name == "stale stamp" {
+			// The entry's stamp no longer matches job.json: rewrite it.
+			content = strings.Replace(content, `"stamp":{"size":`, `"stamp":{"size":1`, 1)
+		}
 		if content == "" {
 			os.Remove(idxPath)
 		} else {

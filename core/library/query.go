@@ -66,9 +66,8 @@ func (l *Library) Query(q Query) (page []Summary, total int) {
 		less = func(a, b *entry) bool { return olderThan(&a.sum, &b.sum) }
 	case SortName:
 		less = func(a, b *entry) bool {
-			ta, tb := strings.ToLower(a.sum.Title()), strings.ToLower(b.sum.Title())
-			if ta != tb {
-				return ta < tb
+			if a.title != b.title {
+				return a.title < b.title
 			}
 			return olderThan(&b.sum, &a.sum)
 		}
