@@ -1,0 +1,186 @@
+package jobs
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"meshdrop/core/jobs/jobstest"
+	"meshdrop/core/keys"
+	"meshdrop/core/library"
+	"meshdrop/core/provider"
+	"meshdrop/core/provider/httpx"
+	"meshdrop/core/provider/rodin"
+	"meshdrop/core/provider/rodin/rodintest"
+)
+
+const testSecret = "rdn_test_0123456789abcdef"
+
+// memKeys is a KeySource over named keys held in memory: the seam the vault
+// fills in the application.
+type memKeys struct {
+	mu      sync.Mutex
+	keys    map[string]keys.Key
+	secrets map[string]string
+	reads   int
+}
+
+func newKeys(ks ...keys.Key) *memKeys {
+	m := &memKeys{keys: map[string]keys.Key{}, secrets: map[string]string{}}
+	for _, k := range ks {
+		m.keys[k.ID] = k
+	}
+	return m
+}
+
+func (m *memKeys) add(k keys.Key, secret string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k.Fingerprint = keys.Fingerprint(secret)
+	m.keys[k.ID], m.secrets[k.ID] = k, secret
+}
+
+func (m *memKeys) Get(id string) (keys.Key, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k, ok := m.keys[id]
+	return k, ok
+}
+
+func (m *memKeys) Find(p, name string) (keys.Key, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, k := range m.keys {
+		if k.Provider == p && k.Name == name {
+			return k, true
+		}
+	}
+	return keys.Key{}, false
+}
+
+func (m *memKeys) ForProvider(p string) []keys.Key {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []keys.Key
+	for _, k := range m.keys {
+		if k.Provider == p {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func (m *memKeys) Secret(id string) (keys.Secret, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok := m.secrets[id]
+	if !ok {
+		return keys.Secret{}, keys.ErrNotFound
+	}
+	m.reads++
+	return keys.NewSecret(s), nil
+}
+
+// rig is a fake Rodin on loopback, an adapter pointed at it, a key, and a
+// file-backed store in a temporary folder that outlives any one runner.
+type rig struct {
+	t      *testing.T
+	srv    *rodintest.Server
+	rodin  *rodin.Rodin
+	keys   *memKeys
+	store  *jobstest.Store
+	dir    string
+	limits map[string]Limits
+	httpc  httpx.Config
+}
+
+func newRig(t *testing.T) *rig {
+	t.Helper()
+	srv := rodintest.New(testSecret)
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	g := &rig{t: t, srv: srv, dir: dir, keys: newKeys()}
+	g.keys.add(keys.Key{ID: "k1", Name: "main", Provider: provider.Rodin, Source: keys.SourceSession}, testSecret)
+	g.httpc = httpx.Config{Backoff: httpx.Backoff{Base: 5 * time.Millisecond, Max: 20 * time.Millisecond}}
+	g.reopenStore()
+	g.rebuildAdapter()
+	return g
+}
+
+func (g *rig) rebuildAdapter() {
+	a, err := rodin.New(rodin.Config{BaseURL: g.srv.BaseURL(), PollEvery: 5 * time.Millisecond, AllowFastPoll: true, HTTP: g.httpc})
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	g.rodin = a
+}
+
+// reopenStore makes a new Store value over the same folder, as a new process would.
+func (g *rig) reopenStore() {
+	s, err := jobstest.New(filepath.Join(g.dir, "library"), ErrNoJob)
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	g.store = s
+}
+
+func (g *rig) runner(ctx context.Context, ps ...provider.Provider) *Runner {
+	g.t.Helper()
+	if len(ps) == 0 {
+		ps = []provider.Provider{g.rodin}
+	}
+	r, err := New(ctx, Config{
+		Store: g.store, Keys: g.keys, Providers: provider.NewRegistry(ps...),
+		Limits: g.limits, LockDir: filepath.Join(g.dir, "locks"),
+		PublishEvery: 5 * time.Millisecond, RetryBase: 5 * time.Millisecond,
+		SaveProgressEvery: 10 * time.Millisecond,
+	})
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(g.dir, "locks"), 0o700); err != nil {
+		g.t.Fatal(err)
+	}
+	g.t.Cleanup(r.Close)
+	return r
+}
+
+func waitCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// checkDone asserts a done job with a model that is a whole GLB with the
+// recorded sha256, and a thumbnail.
+func checkDone(t *testing.T, g *rig, j library.Job) {
+	t.Helper()
+	if j.State != library.StateDone {
+		t.Fatalf("job %s ended %s (error %+v), want done", j.ID, j.State, j.Error)
+	}
+	var model, thumb bool
+	for _, f := range j.Outputs {
+		data, err := os.ReadFile(filepath.Join(g.store.Dir, j.ID, f.File))
+		if err != nil {
+			t.Fatalf("output %s: %v", f.File, err)
+		}
+		if int64(len(data)) != f.Size || sha(data) != f.SHA256 {
+			t.Fatalf("output %s: size/sha256 in the record do not match the file", f.File)
+		}
+		switch f.Kind {
+		case string(provider.OutModel):
+			model = true
+			if string(data) != string(rodintest.TriangleGLB()) {
+				t.Fatalf("model %s is not the served GLB", f.File)
+			}
+		case "thumbnail":
+			thumb = true
+		}
+	}
+	if !model || !thumb {
+		t.Fatalf("job %s outputs %+v: want a model and a thumbnail", j.ID, j.Outputs)
+	}
+}

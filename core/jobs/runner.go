@@ -1,0 +1,365 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"meshdrop/core/library"
+	"meshdrop/core/provider"
+	"meshdrop/core/settings"
+)
+
+// Defaults for Config's zero values.
+const (
+	DefaultRetryBase         = time.Second
+	DefaultSaveProgressEvery = 2 * time.Second
+	DefaultDownloadAttempts  = 8
+	// CreateTimeout bounds one create request. Creates run on a context that
+	// shutting down does not cancel: an interrupted create would turn an
+	// accepted, paid task into "submission unknown".
+	CreateTimeout = 2 * time.Minute
+	// lockedPollEvery is how often a job driven by another process is re-read.
+	lockedPollEvery = time.Second
+)
+
+// Config is what a Runner is built from.
+type Config struct {
+	Store     Store
+	Keys      KeySource // may be nil when every provider used needs no key
+	Providers *provider.Registry
+	// Settings override each provider's default limits (settings.Provider
+	// MaxConcurrent and RatePerSecond); Limits, when set for a provider, wins.
+	Settings map[string]settings.Provider
+	Limits   map[string]Limits
+	// LockDir holds one lock file per job being driven, so two processes
+	// never drive the same job. "" disables cross-process locking.
+	LockDir string
+	Log     *slog.Logger
+
+	PublishEvery      time.Duration // subscribers hear at most this often per job
+	RetryBase         time.Duration // first backoff delay for polls and downloads
+	SaveProgressEvery time.Duration // progress-only changes are written this often
+	DownloadAttempts  int           // per output, before the job fails
+}
+
+// Runner drives jobs. One per process (App.Runner).
+type Runner struct {
+	store        Store
+	keys         KeySource
+	providers    *provider.Registry
+	cfg          Config
+	log          *slog.Logger
+	publishEvery time.Duration
+
+	ctx    context.Context
+	stop   context.CancelFunc
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	pools  map[string]*pool
+	active map[string]*run
+
+	subMu sync.Mutex
+	subs  map[*subscriber]struct{}
+}
+
+// pool is one provider's share of the runner: its concurrency slots and its
+// create-rate bucket.
+type pool struct {
+	limits Limits
+	slots  *slots
+	bucket *bucket
+}
+
+// run is one job being driven by this process.
+type run struct {
+	id   string
+	done chan struct{}
+
+	mu      sync.Mutex
+	job     library.Job   // latest record
+	changed chan struct{} // closed and replaced on every change
+	saved   time.Time     // last write of a progress-only change
+	slot    bool          // holds a concurrency slot of its provider
+	cancel     chan struct{} // closed when a cancel was asked
+	cancelOnce sync.Once
+	cancelNote string // set when the provider could not cancel
+	note       string // the latest message for people (a missing key, a refused cancel)
+}
+
+// New makes a runner. Call Resume to pick up unfinished jobs and Close when done.
+func New(ctx context.Context, cfg Config) (*Runner, error) {
+	if cfg.Store == nil || cfg.Providers == nil {
+		return nil, errors.New("jobs: a runner needs a store and a provider registry")
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.PublishEvery <= 0 {
+		cfg.PublishEvery = DefaultPublishEvery
+	}
+	if cfg.RetryBase <= 0 {
+		cfg.RetryBase = DefaultRetryBase
+	}
+	if cfg.SaveProgressEvery <= 0 {
+		cfg.SaveProgressEvery = DefaultSaveProgressEvery
+	}
+	if cfg.DownloadAttempts <= 0 {
+		cfg.DownloadAttempts = DefaultDownloadAttempts
+	}
+	rctx, stop := context.WithCancel(ctx)
+	return &Runner{
+		store: cfg.Store, keys: cfg.Keys, providers: cfg.Providers, cfg: cfg,
+		log: cfg.Log, publishEvery: cfg.PublishEvery,
+		ctx: rctx, stop: stop,
+		pools:  map[string]*pool{},
+		active: map[string]*run{},
+		subs:   map[*subscriber]struct{}{},
+	}, nil
+}
+
+// Close stops driving jobs and waits for the drivers to return. Every job
+// stays where its record says; Resume in a later process picks it up.
+// Creates already sent are waited for (up to CreateTimeout) so their task
+// IDs are recorded.
+func (r *Runner) Close() {
+	r.stop()
+	r.wg.Wait()
+}
+
+// Store returns the store the runner writes to.
+func (r *Runner) Store() Store { return r.store }
+
+func (r *Runner) pool(providerID string) *pool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if p, ok := r.pools[providerID]; ok {
+		return p
+	}
+	var l Limits
+	if fixed, ok := r.cfg.Limits[providerID]; ok {
+		l = fixed
+	} else if p, err := r.providers.Get(providerID); err == nil {
+		l = LimitsFor(p.Capabilities(), r.cfg.Settings[providerID])
+	}
+	p := &pool{limits: l, slots: newSlots(l.MaxConcurrent), bucket: newBucket(l.RatePerSecond)}
+	r.pools[providerID] = p
+	return p
+}
+
+// Resume starts driving the given jobs, or every unfinished job when no ID is
+// given, each from where its record says it stopped. It returns the IDs it
+// started. Unknown IDs are an error (wrapping ErrNoJob).
+func (r *Runner) Resume(ids ...string) ([]string, error) {
+	if len(ids) == 0 {
+		all, err := r.store.List()
+		if err != nil {
+			return nil, fmt.Errorf("read the job history: %w", err)
+		}
+		for _, j := range all {
+			if !j.State.Finished() && j.Provider != "" && j.Provider != "local" {
+				ids = append(ids, j.ID)
+			}
+		}
+	}
+	var started []string
+	for _, id := range ids {
+		j, err := r.store.Get(id)
+		if err != nil {
+			return started, fmt.Errorf("job %s: %w", id, err)
+		}
+		if j.State.Finished() {
+			continue
+		}
+		r.Start(id)
+		started = append(started, id)
+	}
+	return started, nil
+}
+
+// Start drives a job in the background if this process is not already
+// driving it. Safe to call many times.
+func (r *Runner) Start(id string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.active[id]; ok {
+		return
+	}
+	rn := &run{id: id, done: make(chan struct{}), changed: make(chan struct{}), cancel: make(chan struct{})}
+	r.active[id] = rn
+	r.wg.Add(1)
+	go r.runJob(rn)
+}
+
+// runJob takes the job's lock (waiting while another process drives it),
+// drives it, and lets go.
+func (r *Runner) runJob(rn *run) {
+	defer r.wg.Done()
+	defer func() {
+		r.mu.Lock()
+		delete(r.active, rn.id)
+		r.mu.Unlock()
+		close(rn.done)
+	}()
+	var lock *jobLock
+	for r.cfg.LockDir != "" {
+		l, busy, err := tryLock(filepath.Join(r.cfg.LockDir, rn.id+".lock"))
+		if err != nil {
+			r.log.Warn("job lock", "job", rn.id, "err", err)
+			break // drive anyway: a lock file we cannot make must not stop work
+		}
+		if !busy {
+			lock = l
+			break
+		}
+		// Another Meshdrop process drives it: follow its record until it
+		// ends or the other process lets go.
+		if j, err := r.store.Get(rn.id); err == nil {
+			rn.set(j)
+			r.publish(j)
+			if j.State.Finished() {
+				return
+			}
+		}
+		if sleep(r.ctx, lockedPollEvery) != nil {
+			return
+		}
+	}
+	defer lock.unlock()
+	j, err := r.store.Get(rn.id)
+	if err != nil {
+		r.log.Error("job vanished", "job", rn.id, "err", err)
+		return
+	}
+	rn.set(j)
+	r.drive(r.ctx, rn)
+	if rn.slot {
+		r.pool(j.Provider).slots.release()
+		rn.slot = false
+	}
+}
+
+// Wait blocks until the job is finished, ctx ends or the runner closes, and
+// returns its latest record. It starts driving the job if it is unfinished.
+func (r *Runner) Wait(ctx context.Context, id string) (library.Job, error) {
+	return r.WaitUntil(ctx, id, func(j library.Job) bool { return j.State.Finished() })
+}
+
+// Accepted reports whether a job's create has been answered (it has a task
+// at the provider) or the job is finished: the moment "generate" without
+// --wait may print the ID and leave.
+func Accepted(j library.Job) bool {
+	if j.State.Finished() {
+		return true
+	}
+	return j.State != library.StateDraft && j.State != library.StateSubmitting
+}
+
+// WaitUntil blocks until ok(job) holds, the job stops being driven, ctx ends
+// or the runner closes, and returns the latest record.
+func (r *Runner) WaitUntil(ctx context.Context, id string, ok func(library.Job) bool) (library.Job, error) {
+	j, err := r.store.Get(id)
+	if err != nil {
+		return j, err
+	}
+	if ok(j) {
+		return j, nil
+	}
+	r.Start(id)
+	r.mu.Lock()
+	rn := r.active[id]
+	r.mu.Unlock()
+	if rn == nil { // finished between Get and Start
+		return r.store.Get(id)
+	}
+	for {
+		rn.mu.Lock()
+		cur, ch := rn.job, rn.changed
+		rn.mu.Unlock()
+		if cur.ID != "" && ok(cur) {
+			return cur, nil
+		}
+		select {
+		case <-ch:
+		case <-rn.done:
+			return r.store.Get(id)
+		case <-ctx.Done():
+			j, _ := r.store.Get(id)
+			return j, ctx.Err()
+		}
+	}
+}
+
+// Active lists the IDs of the jobs this process is driving.
+func (r *Runner) Active() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make([]string, 0, len(r.active))
+	for id := range r.active {
+		out = append(out, id)
+	}
+	return out
+}
+
+func (rn *run) set(j library.Job) {
+	rn.mu.Lock()
+	rn.job = j
+	close(rn.changed)
+	rn.changed = make(chan struct{})
+	rn.mu.Unlock()
+}
+
+func (rn *run) current() library.Job {
+	rn.mu.Lock()
+	defer rn.mu.Unlock()
+	return rn.job
+}
+
+func (rn *run) cancelAsked() bool {
+	select {
+	case <-rn.cancel:
+		return true
+	default:
+		return rn.current().CancelRequested
+	}
+}
+
+// update changes the job's record: it re-reads the record (keeping edits
+// others made, such as tags or a cancel asked by another process), applies
+// fn, writes it, and only then returns, so the caller's next action is
+// guarded by what is on disk.
+func (r *Runner) update(rn *run, fn func(j *library.Job)) (library.Job, error) {
+	rn.mu.Lock()
+	j, err := r.store.Get(rn.id)
+	if err != nil {
+		j = rn.job
+	} else if j.State.Finished() && j.State != rn.job.State {
+		// Another process finished the job (a cancel from the CLI): keep it.
+		rn.job = j
+		close(rn.changed)
+		rn.changed = make(chan struct{})
+		rn.mu.Unlock()
+		r.publish(j)
+		return j, fmt.Errorf("job %s was %s elsewhere: %w", j.ID, j.State, errStop)
+	}
+	if j.CancelRequested {
+		rn.cancelOnce.Do(func() { close(rn.cancel) })
+	}
+	fn(&j)
+	j.Updated = time.Now().UTC()
+	if err := r.store.Put(j); err != nil {
+		rn.mu.Unlock()
+		return j, fmt.Errorf("could not write job %s's record; it stays %s: %w", j.ID, rn.job.State, err)
+	}
+	rn.job = j
+	rn.saved = j.Updated
+	close(rn.changed)
+	rn.changed = make(chan struct{})
+	rn.mu.Unlock()
+	r.publish(j)
+	return j, nil
+}
