@@ -80,11 +80,11 @@ type run struct {
 	id   string
 	done chan struct{}
 
-	mu      sync.Mutex
-	job     library.Job   // latest record
-	changed chan struct{} // closed and replaced on every change
-	saved   time.Time     // last write of a progress-only change
-	slot    bool          // holds a concurrency slot of its provider
+	mu         sync.Mutex
+	job        library.Job   // latest record
+	changed    chan struct{} // closed and replaced on every change
+	saved      time.Time     // last write of a progress-only change
+	slot       bool          // holds a concurrency slot of its provider
 	cancel     chan struct{} // closed when a cancel was asked
 	cancelOnce sync.Once
 	cancelNote string // set when the provider could not cancel
