@@ -1,0 +1,102 @@
+package render
+
+import (
+	"image"
+	"image/color"
+	"time"
+
+	"meshdrop/core/glb"
+)
+
+// Quality is how much work a preview frame gets.
+type Quality uint8
+
+const (
+	// QualityDraft draws at half resolution: used while dragging, so the
+	// view follows the pointer.
+	QualityDraft Quality = iota
+	// QualityFull draws one sample per pixel.
+	QualityFull
+	// QualityBest draws 2×2 samples per pixel: the still frame after release.
+	QualityBest
+)
+
+// Preview is the data side of the interactive 3D preview: a renderer, an
+// orbit camera, the overlays and two reused frames. The widget (in ui/)
+// feeds it pointer events and shows the frames.
+type Preview struct {
+	Orbit      *Orbit
+	Wireframe  bool
+	Normals    bool
+	Background color.NRGBA
+
+	r        *Renderer
+	dragging bool
+	frames   [2]*image.NRGBA
+	next     int
+	last     time.Duration
+	lastQ    Quality
+}
+
+// NewPreview prepares s for an interactive view of the given aspect.
+func NewPreview(s *glb.Scene, aspect float32) *Preview {
+	return &Preview{Orbit: NewOrbit(s, aspect), r: NewRenderer(s)}
+}
+
+// SetDragging says whether the pointer is dragging the camera: frames are
+// drafts while it is, and the next frame after release is the best one.
+func (p *Preview) SetDragging(d bool) { p.dragging = d }
+
+// Dragging reports what SetDragging last set.
+func (p *Preview) Dragging() bool { return p.dragging }
+
+// Quality is the quality the next frame will be drawn at.
+func (p *Preview) Quality() Quality {
+	if p.dragging {
+		return QualityDraft
+	}
+	return QualityBest
+}
+
+// Frame draws the current view at w×h pixels into one of two reused images
+// and returns it; the image stays untouched until the call after next, so
+// the widget can show one frame while the following one is drawn.
+func (p *Preview) Frame(w, h int) *image.NRGBA {
+	w, h = max(1, w), max(1, h)
+	img := p.frames[p.next]
+	if img == nil || img.Rect.Dx() != w || img.Rect.Dy() != h {
+		img = image.NewNRGBA(image.Rect(0, 0, w, h))
+		p.frames[p.next] = img
+	}
+	p.next ^= 1
+	q := p.Quality()
+	opt := Options{Background: p.Background, Wireframe: p.Wireframe, Normals: p.Normals}
+	switch q {
+	case QualityDraft:
+		opt.HalfResolution = true
+	case QualityBest:
+		opt.Supersample = 2
+	}
+	start := time.Now()
+	p.r.Draw(img, p.Orbit.Camera(), opt)
+	p.last, p.lastQ = time.Since(start), q
+	return img
+}
+
+// FrameStats describe the model and the last frame for the stats overlay.
+type FrameStats struct {
+	glb.Stats
+	Notes     []string
+	FrameTime time.Duration // time to draw the last frame
+	Quality   Quality       // the last frame's quality
+	Drawn     bool          // the last frame showed some of the model
+}
+
+// Stats is the scene's statistics passed through, with the last frame's.
+func (p *Preview) Stats() FrameStats {
+	s := p.r.Scene()
+	return FrameStats{Stats: s.Stats, Notes: s.Notes, FrameTime: p.last, Quality: p.lastQ, Drawn: p.r.Drawn()}
+}
+
+// Fit refits the camera to the model for a view of the given aspect.
+func (p *Preview) Fit(aspect float32) { p.Orbit.Fit(p.r.Scene(), aspect) }

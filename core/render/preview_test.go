@@ -1,0 +1,136 @@
+package render
+
+import (
+	"image/color"
+	"math"
+	"testing"
+
+	"meshdrop/core/glb"
+)
+
+func project(c Camera, p [3]float32, size int) (float32, float32) {
+	vb := c.basis(size, size)
+	d := sub3(p, vb.eye)
+	w := dot3(d, vb.fwd)
+	return vb.cx + dot3(d, vb.right)*vb.focal/w, vb.cy - dot3(d, vb.up)*vb.focal/w
+}
+
+func TestOrbitRotatePanZoomReset(t *testing.T) {
+	s := scene([]glb.Material{solid(1, 1, 1)}, cube([3]float32{2, 0, 0}, 1, 0))
+	o := NewOrbit(s, 1)
+	home := o.Camera()
+	// Fitted: the cube's corners span a centred box filling the margin.
+	minX, minY, maxX, maxY := float32(1e9), float32(1e9), float32(-1e9), float32(-1e9)
+	for _, c := range [][3]float32{{1, -1, -1}, {1, -1, 1}, {1, 1, -1}, {1, 1, 1}, {3, -1, -1}, {3, -1, 1}, {3, 1, -1}, {3, 1, 1}} {
+		x, y := project(home, c, 100)
+		minX, maxX, minY, maxY = min(minX, x), max(maxX, x), min(minY, y), max(maxY, y)
+	}
+	if math.Abs(float64(minX+maxX)/2-50) > 1 || math.Abs(float64(minY+maxY)/2-50) > 1 || math.Abs(float64(max(maxX-minX, maxY-minY))-100*fitMargin) > 1.5 {
+		t.Errorf("fitted cube spans x %.1f..%.1f y %.1f..%.1f, want centred and %.0f px", minX, maxX, minY, maxY, 100*fitMargin)
+	}
+	d0 := o.Distance
+
+	o.Rotate(math.Pi, 0)
+	c := o.Camera()
+	a, b := sub3(home.Eye, home.Target), sub3(c.Eye, c.Target)
+	if a[0]*b[0] > 0 || a[2]*b[2] > 0 {
+		t.Errorf("half a turn: eye offset %v then %v, want the opposite side", a, b)
+	}
+	o.Rotate(0, 10) // far past the pole
+	if o.Pitch > maxPitch+1e-9 {
+		t.Errorf("pitch %.3f not clamped", o.Pitch)
+	}
+
+	o.Reset()
+	o.Zoom(2)
+	if math.Abs(float64(o.Distance-d0/2)) > 1e-4*float64(d0) {
+		t.Errorf("zoom 2: distance %.3f, want %.3f", o.Distance, d0/2)
+	}
+	o.Zoom(1e9)
+	if o.Distance <= 0 {
+		t.Error("zoom went through the target")
+	}
+
+	o.Reset()
+	before := o.Target
+	o.Pan(10, -5, 100) // the model follows the pointer: right 10, up 5
+	x, y := project(o.Camera(), before, 100)
+	if math.Abs(float64(x-60)) > 0.5 || math.Abs(float64(y-45)) > 0.5 {
+		t.Errorf("after panning (10,-5) the old target projects to (%.1f, %.1f), want (60, 45)", x, y)
+	}
+
+	o.Reset()
+	if o.Camera() != home {
+		t.Errorf("reset gave %+v, want %+v", o.Camera(), home)
+	}
+	o.Zoom(0.2)
+	o.Fit(s, 1)
+	if math.Abs(float64(o.Distance-d0)) > 0.01*float64(d0) {
+		t.Errorf("fit after zooming out: distance %.3f, want %.3f", o.Distance, d0)
+	}
+}
+
+func TestPreviewProgressiveQualityAndOverlays(t *testing.T) {
+	s := scene([]glb.Material{solid(0.8, 0.2, 0.2)}, sphere(24, 0))
+	s.Stats.FileBytes = 1234
+	p := NewPreview(s, 1)
+	p.Background = color.NRGBA{20, 20, 20, 255}
+
+	p.SetDragging(true)
+	draft := p.Frame(64, 64)
+	if p.Stats().Quality != QualityDraft {
+		t.Errorf("dragging frame quality %v, want draft", p.Stats().Quality)
+	}
+	_, nDraft := countNotBackground(draft, p.Background)
+	p.SetDragging(false)
+	best := p.Frame(64, 64)
+	if best == draft {
+		t.Error("consecutive frames share an image: the widget could be showing it")
+	}
+	st := p.Stats()
+	if st.Quality != QualityBest || !st.Drawn || st.Triangles != 24*24*2 || st.FileBytes != 1234 {
+		t.Errorf("stats %+v", st)
+	}
+	_, nBest := countNotBackground(best, p.Background)
+	if nBest == 0 || math.Abs(float64(nDraft-nBest)) > 0.1*float64(nBest) {
+		t.Errorf("draft covers %d px, best %d px: want the same model at lower resolution", nDraft, nBest)
+	}
+
+	p.Wireframe = true
+	wire := p.Frame(64, 64)
+	blueish := 0
+	for i := 0; i < len(wire.Pix); i += 4 {
+		if wire.Pix[i+2] > wire.Pix[i]+30 {
+			blueish++
+		}
+	}
+	if blueish < 100 {
+		t.Errorf("wireframe drew %d line pixels", blueish)
+	}
+	p.Wireframe, p.Normals = false, true
+	p.SetDragging(true) // one sample per pixel: the line colour is exact
+	nrm := p.Frame(64, 64)
+	yellow := 0
+	for i := 0; i < len(nrm.Pix); i += 4 {
+		if nrm.Pix[i] > 200 && nrm.Pix[i+1] > 150 && nrm.Pix[i+2] < 100 {
+			yellow++
+		}
+	}
+	if yellow < 20 {
+		t.Errorf("normals overlay drew %d pixels", yellow)
+	}
+}
+
+func countNotBackground(img interface {
+	NRGBAAt(x, y int) color.NRGBA
+}, bg color.NRGBA) (int, int) {
+	n := 0
+	for y := 0; y < 64; y++ {
+		for x := 0; x < 64; x++ {
+			if img.NRGBAAt(x, y) != bg {
+				n++
+			}
+		}
+	}
+	return 0, n
+}
