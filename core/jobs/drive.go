@@ -190,8 +190,9 @@ func (r *Runner) submit(ctx context.Context, rn *run, p provider.Provider) error
 			return errStop
 		}
 		// Budgets are checked right before sending, against today's spend.
+		estimate := r.estimate(p, req)
 		if j.KeyID != "" {
-			if err := r.store.CheckBudget(j.KeyID, r.estimate(p, req)); err != nil {
+			if err := r.store.CheckBudget(j.KeyID, estimate); err != nil {
 				release()
 				r.fail(rn, KindBudget, err.Error())
 				return errStop
@@ -205,6 +206,7 @@ func (r *Runner) submit(ctx context.Context, rn *run, p provider.Provider) error
 				return
 			}
 			j.State = library.StateSubmitting
+			j.Estimate = estimate
 			j.Stages = append(j.Stages[:0:0], stage)
 			j.Error = nil
 		}); err != nil {

@@ -1,7 +1,11 @@
 package jobs
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"image"
+	"image/png"
 	"os"
 	"path/filepath"
 	"sync"
@@ -91,7 +95,8 @@ type rig struct {
 	srv    *rodintest.Server
 	rodin  *rodin.Rodin
 	keys   *memKeys
-	store  *jobstest.Store
+	lib    *library.Library
+	store  *jobstest.Recorder
 	dir    string
 	limits map[string]Limits
 	httpc  httpx.Config
@@ -118,13 +123,39 @@ func (g *rig) rebuildAdapter() {
 	g.rodin = a
 }
 
-// reopenStore makes a new Store value over the same folder, as a new process would.
+// reopenStore opens the library folder again, as a new process would.
 func (g *rig) reopenStore() {
-	s, err := jobstest.New(filepath.Join(g.dir, "library"), ErrNoJob)
+	if g.lib != nil {
+		g.lib.Close()
+	}
+	lib, err := library.Open(filepath.Join(g.dir, "library"), library.Config{Thumbnail: pngThumbnail, IndexDelay: time.Millisecond})
 	if err != nil {
 		g.t.Fatal(err)
 	}
-	g.store = s
+	g.t.Cleanup(func() { lib.Close() })
+	g.lib = lib
+	g.store = jobstest.Wrap(lib)
+}
+
+// pngThumbnail stands in for the renderer (whose GLB loader is not in this
+// build yet): it checks the model is a GLB and writes a real 8×8 PNG.
+func pngThumbnail(glbPath, pngPath string, size int) error {
+	data, err := os.ReadFile(glbPath)
+	if err != nil {
+		return err
+	}
+	if len(data) < 12 || string(data[:4]) != "glTF" {
+		return errors.New("not a GLB")
+	}
+	img := image.NewNRGBA(image.Rect(0, 0, 8, 8))
+	for i := range img.Pix {
+		img.Pix[i] = 200
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return err
+	}
+	return os.WriteFile(pngPath, buf.Bytes(), 0o600)
 }
 
 func (g *rig) runner(ctx context.Context, ps ...provider.Provider) *Runner {
@@ -163,7 +194,7 @@ func checkDone(t *testing.T, g *rig, j library.Job) {
 	}
 	var model, thumb bool
 	for _, f := range j.Outputs {
-		data, err := os.ReadFile(filepath.Join(g.store.Dir, j.ID, f.File))
+		data, err := os.ReadFile(filepath.Join(g.lib.JobDir(j.ID), f.File))
 		if err != nil {
 			t.Fatalf("output %s: %v", f.File, err)
 		}

@@ -22,6 +22,7 @@ type Spec struct {
 	Images  []provider.Image
 	Options map[string]string
 	Tags    []string
+	Name    string // display name; "" shows the prompt
 	RetryOf string
 }
 
@@ -104,17 +105,19 @@ func (r *Runner) Submit(ctx context.Context, s Spec) (library.Job, error) {
 	if err != nil {
 		return library.Job{}, err
 	}
+	estimate := r.estimate(p, provider.Request{Mode: mode, Prompt: s.Prompt, Images: s.Images, Options: s.Options})
 	if k.ID != "" {
-		req := provider.Request{Mode: mode, Prompt: s.Prompt, Images: s.Images, Options: s.Options}
-		if err := r.store.CheckBudget(k.ID, r.estimate(p, req)); err != nil {
+		// Refused here, before anything is written or sent; checked again
+		// right before the create, against the day's spend by then.
+		if err := r.store.CheckBudget(k.ID, estimate); err != nil {
 			return library.Job{}, err
 		}
 	}
 	now := time.Now().UTC()
 	j := library.Job{
-		Schema: library.SchemaVersion, ID: NewID(), Provider: p.ID(),
+		Schema: library.SchemaVersion, ID: NewID(), Provider: p.ID(), Name: s.Name,
 		KeyID: k.ID, KeyName: k.Name, KeyFP: k.Fingerprint,
-		Mode: string(mode), Prompt: s.Prompt, Options: s.Options,
+		Mode: string(mode), Prompt: s.Prompt, Options: s.Options, Estimate: estimate,
 		State: library.StateDraft, Created: now, Updated: now,
 		Tags: s.Tags, RetryOf: s.RetryOf,
 	}
@@ -160,7 +163,7 @@ func (r *Runner) Retry(ctx context.Context, id string) (library.Job, error) {
 	if !old.State.Finished() {
 		return library.Job{}, fmt.Errorf("job %s is still %s; retry it once it has ended", id, old.State)
 	}
-	s := Spec{Provider: old.Provider, Key: old.KeyID, Prompt: old.Prompt, Options: old.Options, Tags: old.Tags, RetryOf: old.ID}
+	s := Spec{Provider: old.Provider, Key: old.KeyID, Prompt: old.Prompt, Options: old.Options, Tags: old.Tags, Name: old.Name, RetryOf: old.ID}
 	req, err := r.request(old)
 	if err != nil {
 		return library.Job{}, err

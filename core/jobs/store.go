@@ -1,7 +1,6 @@
 package jobs
 
 import (
-	"errors"
 	"io"
 
 	"meshdrop/core/keys"
@@ -35,8 +34,12 @@ type Store interface {
 	CheckBudget(keyID string, estimate float64) error
 }
 
-// ErrNoJob is returned by Store.Get for an ID it does not know.
-var ErrNoJob = errors.New("no such job")
+// ErrNoJob is returned by Store.Get for an ID it does not know: the
+// library's value, so errors.Is works across the seam.
+var ErrNoJob = library.ErrNoJob
+
+// The library is the Store the application uses.
+var _ Store = (*library.Library)(nil)
 
 // KeySource is the part of the key vault the runner uses: metadata to choose
 // a key, and the secret fetched each time a request needs it (never stored).
