@@ -253,4 +253,3 @@ func (l *Library) writeZip(path string, j Job, files []exportEntry, prov []byte)
 	}
 	return f.Close()
 }
-

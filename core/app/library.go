@@ -1,0 +1,38 @@
+package app
+
+import (
+	"fmt"
+
+	"meshdrop/core/library"
+	"meshdrop/core/render"
+)
+
+const libraryName = "library"
+
+// Library returns the job library in Dirs.Library, opened on first use with
+// render.ThumbnailFile as its thumbnailer. Damaged job files met while
+// opening are moved aside by the library; they are logged here and listed
+// by its Problems.
+func (a *App) Library() (*library.Library, error) {
+	v, err := a.Once(libraryName, func() (any, func(), error) {
+		l, err := library.Open(a.Dirs.Library, library.Config{
+			Thumbnail:     render.ThumbnailFile,
+			ThumbnailSize: render.DefaultThumbSize,
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("cannot open the library: %w", err)
+		}
+		for _, p := range l.Problems() {
+			a.Log.Warn("library", "problem", p.String())
+		}
+		return l, func() {
+			if err := l.Close(); err != nil {
+				a.Log.Warn("library", "close", err)
+			}
+		}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*library.Library), nil
+}
