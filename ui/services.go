@@ -1,0 +1,160 @@
+package ui
+
+import (
+	"context"
+	"errors"
+
+	"meshdrop/core/app"
+	"meshdrop/core/jobs"
+	"meshdrop/core/keys"
+	"meshdrop/core/library"
+	"meshdrop/core/provider"
+)
+
+// keyVault is what the screens need from the key vault: metadata to list and
+// pick keys, and the secret only to test a key against its provider.
+// *keys.Vault satisfies it.
+type keyVault interface {
+	List() []keys.Key
+	Get(id string) (keys.Key, bool)
+	ForProvider(provider string) []keys.Key
+	Secret(id string) (keys.Secret, error)
+}
+
+// The vault's editing methods. They are asserted at the point of use so the
+// window keeps building while the vault's final signatures settle; when a
+// method is missing the Keys screen says so instead of failing silently.
+type (
+	keyAdder interface {
+		Add(provider, name string, secret keys.Secret) (keys.Key, error)
+	}
+	keyRenamer interface {
+		Rename(id, name string) error
+	}
+	keyReplacer interface {
+		Replace(id string, secret keys.Secret) error
+	}
+	keyDeleter interface {
+		Delete(id string) error
+	}
+)
+
+// jobRunner is the part of the job runner the window uses. *jobs.Runner
+// satisfies it.
+type jobRunner interface {
+	Start(id string)
+	Subscribe(fn func(library.Job)) (unsubscribe func())
+	Active() []string
+}
+
+var _ jobRunner = (*jobs.Runner)(nil)
+
+// services are the core's stores as the screens see them. They are opened in
+// the background (opening the library reads the disk; the window never waits
+// on it); each is nil until it is open, and its error says why it is not.
+type services struct {
+	Core *app.App
+	Ctx  context.Context
+
+	Vault     keyVault
+	VaultErr  error
+	Registry  *provider.Registry
+	RegErr    error
+	Library   *library.Library
+	LibErr    error
+	Runner    jobRunner
+	RunnerErr error
+}
+
+// errNotInBuild says a store's getter has not landed in core/app yet.
+var errNotInBuild = errors.New("not available in this build yet")
+
+// The core's typed getters (core/app/keys.go, providers.go, library.go,
+// runner.go). They are looked up by interface so this package builds before
+// and after each lands.
+type (
+	vaultGetter    interface{ Vault() (*keys.Vault, error) }
+	registryGetter interface {
+		Providers() (*provider.Registry, error)
+	}
+	libraryGetter interface {
+		Library() (*library.Library, error)
+	}
+	runnerGetter interface{ Runner() (*jobs.Runner, error) }
+)
+
+// openServices opens every store from the core; call it off the UI goroutine.
+func openServices(core *app.App) *services {
+	s := &services{Core: core, Ctx: context.Background()}
+	if core == nil {
+		s.VaultErr, s.RegErr, s.LibErr, s.RunnerErr = errNotInBuild, errNotInBuild, errNotInBuild, errNotInBuild
+		return s
+	}
+	s.Ctx = core.Ctx
+	var c any = core
+	if g, ok := c.(registryGetter); ok {
+		s.Registry, s.RegErr = g.Providers()
+	} else {
+		s.RegErr = errNotInBuild
+	}
+	if g, ok := c.(vaultGetter); ok {
+		v, err := g.Vault()
+		if err == nil && v != nil {
+			s.Vault = v
+		}
+		s.VaultErr = err
+	} else {
+		s.VaultErr = errNotInBuild
+	}
+	if g, ok := c.(libraryGetter); ok {
+		s.Library, s.LibErr = g.Library()
+	} else {
+		s.LibErr = errNotInBuild
+	}
+	if g, ok := c.(runnerGetter); ok {
+		r, err := g.Runner()
+		if err == nil && r != nil {
+			s.Runner = r
+		}
+		s.RunnerErr = err
+	} else {
+		s.RunnerErr = errNotInBuild
+	}
+	return s
+}
+
+// keysFor lists a provider's keys, none when the vault is not open.
+func (s *services) keysFor(providerID string) []keys.Key {
+	if s == nil || s.Vault == nil {
+		return nil
+	}
+	return s.Vault.ForProvider(providerID)
+}
+
+// allKeys lists every key, none when the vault is not open.
+func (s *services) allKeys() []keys.Key {
+	if s == nil || s.Vault == nil {
+		return nil
+	}
+	return s.Vault.List()
+}
+
+// providers lists the registered providers in display order.
+func (s *services) providers() []provider.Provider {
+	if s == nil || s.Registry == nil {
+		return nil
+	}
+	return s.Registry.All()
+}
+
+// provider returns a provider by ID, nil when unknown.
+func (s *services) provider(id string) provider.Provider {
+	if s == nil || s.Registry == nil {
+		return nil
+	}
+	p, err := s.Registry.Get(id)
+	if err != nil {
+		return nil
+	}
+	return p
+}
