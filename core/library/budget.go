@@ -114,8 +114,10 @@ func (l *Library) SetBudget(keyID string, b Budget) error {
 }
 
 // SpentToday is the credits counted against a key today (local calendar
-// day): credits reported by the provider, or, for unfinished jobs not yet
-// reporting any, their estimate.
+// day): credits reported by the provider, or, for jobs sent (or maybe sent:
+// submitting, unknown) and not yet reporting any, their estimate. Drafts
+// are not counted: nothing was sent, and the runner checks a draft's own
+// estimate on top of this right before sending it.
 func (l *Library) SpentToday(keyID string) float64 {
 	now := l.cfg.Now()
 	y, m, d := now.Date()
@@ -132,7 +134,7 @@ func (l *Library) SpentToday(keyID string) float64 {
 		switch {
 		case s.Credits > 0:
 			sum += s.Credits
-		case !s.State.Finished() || s.State == StateUnknown:
+		case s.State != StateDraft && (!s.State.Finished() || s.State == StateUnknown):
 			sum += s.Estimate // may still be charged
 		}
 	}

@@ -540,14 +540,16 @@ func TestBudgets(t *testing.T) {
 	add("b", now.Add(-2*time.Hour), StateRunning, 0, 30) // in flight: its estimate counts
 	add("c", now.Add(-3*time.Hour), StateFailed, 0, 30)  // failed, nothing charged
 	add("d", now.Add(-24*time.Hour), StateDone, 500, 0)  // yesterday
-	if got := l.SpentToday("k1"); got != 70 {
-		t.Fatalf("spent today %v, want 70", got)
+	add("e", now.Add(-time.Minute), StateDraft, 0, 30)   // not sent: the check of its own estimate comes on top
+	add("f", now.Add(-time.Minute), StateUnknown, 0, 5)  // maybe sent, maybe charged
+	if got := l.SpentToday("k1"); got != 75 {
+		t.Fatalf("spent today %v, want 75", got)
 	}
-	if err := l.CheckBudget("k1", 30); err != nil {
-		t.Fatalf("70+30 within 100: %v", err)
+	if err := l.CheckBudget("k1", 25); err != nil {
+		t.Fatalf("75+25 within 100: %v", err)
 	}
 	err = l.CheckBudget("k1", 31)
-	if !errors.As(err, &be) || !be.Daily || be.Spent != 70 || !strings.Contains(err.Error(), "31") || !strings.Contains(err.Error(), "100") {
+	if !errors.As(err, &be) || !be.Daily || be.Spent != 75 || !strings.Contains(err.Error(), "31") || !strings.Contains(err.Error(), "100") {
 		t.Fatalf("per-day: %v", err)
 	}
 	l.Close()
