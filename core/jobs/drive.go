@@ -172,18 +172,14 @@ func (r *Runner) submit(ctx context.Context, rn *run, p provider.Provider) error
 		return errStop
 	}
 	rn.slot = true
-	release := func() {
-		if rn.slot {
-			pl.slots.release()
-			rn.slot = false
-		}
-	}
+	// The slot is given back only after the record says the job has left
+	// the provider, so no reader ever sees more jobs there than the cap.
+	defer r.releaseUnlessAtProvider(rn, pl)
 	for attempt := 0; ; attempt++ {
 		wctx, stopWait := r.cancelContext(ctx, rn)
 		err := pl.bucket.wait(wctx)
 		stopWait()
 		if err != nil {
-			release()
 			if rn.cancelAsked() {
 				return r.cancelled(rn)
 			}
@@ -193,7 +189,6 @@ func (r *Runner) submit(ctx context.Context, rn *run, p provider.Provider) error
 		estimate := r.estimate(p, req)
 		if j.KeyID != "" {
 			if err := r.store.CheckBudget(j.KeyID, estimate); err != nil {
-				release()
 				r.fail(rn, KindBudget, err.Error())
 				return errStop
 			}
@@ -210,11 +205,9 @@ func (r *Runner) submit(ctx context.Context, rn *run, p provider.Provider) error
 			j.Stages = append(j.Stages[:0:0], stage)
 			j.Error = nil
 		}); err != nil {
-			release()
 			return err // nothing was sent: the job stays a draft
 		}
 		if cancelledMeanwhile {
-			release()
 			return r.cancelled(rn)
 		}
 		// The create runs on a context shutting down does not cancel: an
@@ -245,7 +238,6 @@ func (r *Runner) submit(ctx context.Context, rn *run, p provider.Provider) error
 		}
 		switch kind := provider.KindOf(err); {
 		case kind == provider.ErrSubmissionUnknown:
-			release()
 			if _, uerr := r.update(rn, func(j *library.Job) {
 				j.State = library.StateUnknown
 				j.Finished = time.Now().UTC()
@@ -270,7 +262,6 @@ func (r *Runner) submit(ctx context.Context, rn *run, p provider.Provider) error
 				j.Stages = nil
 				j.Error = &library.JobError{Kind: string(kind), Message: err.Error(), At: time.Now().UTC()}
 			}); uerr != nil {
-				release()
 				return uerr
 			}
 			if kind != provider.ErrRateLimited {
@@ -278,7 +269,6 @@ func (r *Runner) submit(ctx context.Context, rn *run, p provider.Provider) error
 				serr := sleep(wctx, time.Until(at))
 				stopWait()
 				if serr != nil {
-					release()
 					if rn.cancelAsked() {
 						return r.cancelled(rn)
 					}
@@ -288,11 +278,9 @@ func (r *Runner) submit(ctx context.Context, rn *run, p provider.Provider) error
 			continue
 		case ctx.Err() == nil && errors.Is(err, context.Canceled):
 			// Not sent (httpx says so when the context ended first).
-			release()
 			_, _ = r.update(rn, func(j *library.Job) { j.State, j.Stages = library.StateDraft, nil })
 			return errStop
 		default:
-			release()
 			r.failErr(rn, string(provider.ErrInvalidInput), err)
 			return errStop
 		}
@@ -348,17 +336,11 @@ func (r *Runner) follow(ctx context.Context, rn *run, p provider.Provider) error
 		pl.slots.force() // the task is already at the provider
 		rn.slot = true
 	}
-	release := func() {
-		if rn.slot {
-			pl.slots.release()
-			rn.slot = false
-		}
-	}
+	defer r.releaseUnlessAtProvider(rn, pl)
 	cred, err := r.credential(j)
 	if err != nil {
 		// The task stays at the provider; the job resumes once the key is back.
 		r.log.Error("job key", "job", rn.id, "err", err)
-		release()
 		r.publishNote(rn, err.Error())
 		return errStop
 	}
@@ -369,7 +351,6 @@ func (r *Runner) follow(ctx context.Context, rn *run, p provider.Provider) error
 			cancelTried = true
 			done, err := r.providerCancel(ctx, rn, p, cred, ref)
 			if done || err != nil {
-				release()
 				return errStop
 			}
 		}
@@ -401,7 +382,6 @@ func (r *Runner) follow(ctx context.Context, rn *run, p provider.Provider) error
 				}
 				continue
 			}
-			release()
 			r.failErr(rn, string(provider.ErrTaskFailed), err)
 			return errStop
 		}
@@ -409,15 +389,14 @@ func (r *Runner) follow(ctx context.Context, rn *run, p provider.Provider) error
 		if !st.State.Terminal() {
 			continue
 		}
-		return r.ended(ctx, rn, p, cred, st, release)
+		return r.ended(ctx, rn, p, cred, st)
 	}
 }
 
 // ended records a task that ended and decides what comes next.
-func (r *Runner) ended(ctx context.Context, rn *run, p provider.Provider, cred provider.Credential, st provider.Status, release func()) error {
+func (r *Runner) ended(ctx context.Context, rn *run, p provider.Provider, cred provider.Credential, st provider.Status) error {
 	switch st.State {
 	case provider.StateFailed:
-		release()
 		msg := st.Message
 		kind := string(provider.ErrTaskFailed)
 		if st.Err != nil {
@@ -437,7 +416,6 @@ func (r *Runner) ended(ctx context.Context, rn *run, p provider.Provider, cred p
 		}
 		return errStop
 	case provider.StateCancelled:
-		release()
 		_, err := r.update(rn, func(j *library.Job) {
 			setStage(j, st)
 			j.State = library.StateCancelled
@@ -454,7 +432,6 @@ func (r *Runner) ended(ctx context.Context, rn *run, p provider.Provider, cred p
 	if caps := p.Capabilities(); len(caps.Stages) > len(j.Stages) && !rn.cancelAsked() {
 		req, err := r.request(j)
 		if err != nil {
-			release()
 			r.fail(rn, KindStore, err.Error())
 			return errStop
 		}
@@ -471,7 +448,6 @@ func (r *Runner) ended(ctx context.Context, rn *run, p provider.Provider, cred p
 		cancel()
 		switch {
 		case err != nil && provider.KindOf(err) == provider.ErrSubmissionUnknown:
-			release()
 			_, uerr := r.update(rn, func(j *library.Job) {
 				j.State = library.StateUnknown
 				j.Finished = time.Now().UTC()
@@ -482,7 +458,6 @@ func (r *Runner) ended(ctx context.Context, rn *run, p provider.Provider, cred p
 			}
 			return errStop
 		case err != nil:
-			release()
 			r.failErr(rn, string(provider.ErrTaskFailed), err)
 			return errStop
 		case ok:
@@ -499,7 +474,6 @@ func (r *Runner) ended(ctx context.Context, rn *run, p provider.Provider, cred p
 			return err
 		}
 	}
-	release()
 	_, err := r.update(rn, func(j *library.Job) {
 		setStage(j, st)
 		j.State = library.StateDownloading
@@ -609,6 +583,19 @@ func (r *Runner) providerCancel(ctx context.Context, rn *run, p provider.Provide
 	return false, nil
 }
 
+// releaseUnlessAtProvider gives the job's concurrency slot back once its
+// record no longer has it at the provider.
+func (r *Runner) releaseUnlessAtProvider(rn *run, pl *pool) {
+	switch rn.current().State {
+	case library.StateSubmitting, library.StateQueued, library.StateRunning:
+		return
+	}
+	if rn.slot {
+		pl.slots.release()
+		rn.slot = false
+	}
+}
+
 func (r *Runner) stopErr(err error) error {
 	if errors.Is(err, errStop) {
 		return nil
@@ -635,9 +622,8 @@ func (r *Runner) publishNote(rn *run, note string) {
 // thumbnail and finishes the job.
 func (r *Runner) download(ctx context.Context, rn *run, p provider.Provider) error {
 	j := rn.current()
-	if rn.cancelAsked() {
-		return r.cancelled(rn)
-	}
+	// A cancel does not stop a download: the task is over and paid for, and
+	// the files are fetched so nothing paid for is lost.
 	if len(j.Stages) == 0 {
 		r.fail(rn, KindDownload, "the job's record has no provider task to download from")
 		return errStop
@@ -677,9 +663,6 @@ func (r *Runner) download(ctx context.Context, rn *run, p provider.Provider) err
 				if sleep(ctx, backoff(r.cfg.RetryBase, attempt-1)) != nil {
 					return errStop
 				}
-			}
-			if rn.cancelAsked() {
-				return r.cancelled(rn)
 			}
 			saved, lastErr = r.store.SaveOutput(rn.id, name, string(out.Kind), outFormat(out), func(w io.Writer) (int64, error) {
 				return p.Fetch(ctx, cred, out, w)

@@ -181,6 +181,9 @@ type CancelResult struct {
 	Note      string
 }
 
+// DownloadingNote is the answer to a cancel that comes after the task ended.
+const DownloadingNote = "the task has already ended and is paid for; Meshdrop finishes downloading its files"
+
 // Cancel asks for a job to be cancelled: a draft never sends its create; a
 // task at the provider is cancelled where the provider can, otherwise the
 // job keeps being watched until the task ends ("the provider may still
@@ -192,6 +195,9 @@ func (r *Runner) Cancel(ctx context.Context, id string) (CancelResult, error) {
 	}
 	if j.State.Finished() {
 		return CancelResult{Job: j, Cancelled: j.State == library.StateCancelled}, fmt.Errorf("job %s is already %s: %w", id, j.State, ErrNotCancel)
+	}
+	if j.State == library.StateDownloading {
+		return CancelResult{Job: j, Note: DownloadingNote}, nil
 	}
 	j.CancelRequested = true
 	j.Updated = time.Now().UTC()
