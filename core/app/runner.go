@@ -1,0 +1,80 @@
+package app
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"meshdrop/core/jobs"
+	"meshdrop/core/keys"
+	"meshdrop/core/provider"
+)
+
+const runnerName = "runner"
+
+// LockDirName is the folder in Dirs.Data holding one lock file per job being
+// driven, so the window and a CLI never drive the same job at once.
+const LockDirName = "locks"
+
+// Runner returns the job runner, made on first use over the library, the key
+// vault (when it opens: providers that need no key work without it), the
+// provider registry and the limits in Settings. It does not resume anything
+// by itself: the window calls Resume at start, "meshdrop jobs wait" calls it
+// for the jobs it follows, so a one-shot CLI command never picks up other
+// jobs' creates.
+func (a *App) Runner() (*jobs.Runner, error) {
+	v, err := a.Once(runnerName, func() (any, func(), error) {
+		lib, err := a.Library()
+		if err != nil {
+			return nil, nil, err
+		}
+		reg, err := a.providerRegistry()
+		if err != nil {
+			return nil, nil, err
+		}
+		var ks jobs.KeySource
+		if vault, err := a.keyVault(); err != nil {
+			a.Log.Warn("runner: no key vault; only providers that need no key can run", "err", err)
+		} else if vault != nil {
+			ks = vault
+		}
+		lockDir := filepath.Join(a.Dirs.Data, LockDirName)
+		if err := os.MkdirAll(lockDir, 0o700); err != nil {
+			return nil, nil, fmt.Errorf("cannot create the job lock folder %s: %w", lockDir, err)
+		}
+		r, err := jobs.New(a.Ctx, jobs.Config{
+			Store: lib, Keys: ks, Providers: reg,
+			Settings: a.Settings.Providers,
+			LockDir:  lockDir,
+			Log:      a.Log.With("part", "jobs"),
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		return r, r.Close, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*jobs.Runner), nil
+}
+
+// providerRegistry and keyVault reach the getters that providers.go and
+// vault.go in this package define (a.Providers, a.Vault). They are looked up
+// through interfaces so this file builds while those land in parallel; a
+// getter that is missing is reported, never guessed.
+func (a *App) providerRegistry() (*provider.Registry, error) {
+	if p, ok := any(a).(interface {
+		Providers() (*provider.Registry, error)
+	}); ok {
+		return p.Providers()
+	}
+	return nil, fmt.Errorf("this build has no provider registry (app.Providers)")
+}
+
+func (a *App) keyVault() (*keys.Vault, error) {
+	if p, ok := any(a).(interface{ Vault() (*keys.Vault, error) }); ok {
+		return p.Vault()
+	}
+	return nil, fmt.Errorf("this build has no key vault (app.Vault)")
+}
