@@ -25,9 +25,10 @@ type App struct {
 	// (a damaged settings file moved aside, …).
 	Warnings []string
 
-	mu    sync.Mutex
-	cache map[string]any
-	close []func()
+	mu     sync.Mutex
+	cache  map[string]any
+	making map[string]chan struct{} // names whose mk is running
+	close  []func()
 }
 
 // New prepares the core from the environment: folders, settings, log.
@@ -61,22 +62,48 @@ func NewAt(ctx context.Context, dirs paths.Dirs, verbose bool) (*App, error) {
 // Once returns the value made by mk for name, making it on first use; the
 // lazily opened stores (vault, registry, library, runner) are kept this way.
 // Each store's file in this package defines a typed getter over Once.
+// mk runs without the App's lock held, so a getter may call other getters
+// (the runner opens the library); callers asking for a name being made
+// wait for it. A failed mk is not kept: the next call tries again.
 func (a *App) Once(name string, mk func() (any, func(), error)) (any, error) {
 	a.mu.Lock()
-	defer a.mu.Unlock()
-	if v, ok := a.cache[name]; ok {
-		return v, nil
+	for {
+		if v, ok := a.cache[name]; ok {
+			a.mu.Unlock()
+			return v, nil
+		}
+		wait, busy := a.making[name]
+		if !busy {
+			break
+		}
+		a.mu.Unlock()
+		<-wait
+		a.mu.Lock()
 	}
+	if a.making == nil {
+		a.making = map[string]chan struct{}{}
+	}
+	done := make(chan struct{})
+	a.making[name] = done
+	a.mu.Unlock()
+
 	v, closeFn, err := mk()
+
+	a.mu.Lock()
+	delete(a.making, name)
+	close(done)
+	if err == nil {
+		if a.cache == nil {
+			a.cache = map[string]any{}
+		}
+		a.cache[name] = v
+		if closeFn != nil {
+			a.close = append(a.close, closeFn)
+		}
+	}
+	a.mu.Unlock()
 	if err != nil {
 		return nil, err
-	}
-	if a.cache == nil {
-		a.cache = map[string]any{}
-	}
-	a.cache[name] = v
-	if closeFn != nil {
-		a.close = append(a.close, closeFn)
 	}
 	return v, nil
 }
