@@ -287,11 +287,11 @@ var (
 )
 
 const (
-	ambientLight = 0.26
-	skyLight     = 0.08
-	keyLight     = 0.72
-	fillLight    = 0.24
-	rimLight     = 0.30
+	ambientLight = 0.18
+	skyLight     = 0.07
+	keyLight     = 0.68
+	fillLight    = 0.2
+	rimLight     = 0.26
 	specPower    = 24
 )
 
@@ -331,12 +331,14 @@ func surfaceResponse(m glb.Material) (kd, ks float32) {
 	return kd, ks
 }
 
-// emissiveShare is the emissive light added to a material. Emissive is
-// added at a fraction so that a model with a full-white emissive factor
-// (common in exports) keeps its shading instead of turning flat white.
+// emissiveShare is the emissive light added to a material. The renderer
+// has only the emissive factor (times the emissive texture's mean), not the
+// texture itself, so emissive is added uniformly, at a fraction and capped:
+// exports commonly carry a full-white factor with a mostly black texture,
+// and adding it whole turns the model flat grey.
 func emissiveShare(m glb.Material) [3]float32 {
-	const share = 0.3
-	return [3]float32{clamp01(m.Emissive[0]) * share, clamp01(m.Emissive[1]) * share, clamp01(m.Emissive[2]) * share}
+	const share, most = 0.3, 0.12
+	return [3]float32{min(most, clamp01(m.Emissive[0])*share), min(most, clamp01(m.Emissive[1])*share), min(most, clamp01(m.Emissive[2])*share)}
 }
 
 func clamp01(v float32) float32 {

@@ -1,0 +1,56 @@
+package render
+
+import (
+	"image"
+	"image/color"
+	"testing"
+
+	"meshdrop/core/glb"
+)
+
+// bumpySphere is a 200k-triangle textured sphere (about the size of the
+// corpus's TRELLIS.2 mesh), the preview's speed target.
+func bumpySphere() *glb.Scene {
+	tex := textureOf(1024, 1024, func(x, y int) color.NRGBA {
+		return color.NRGBA{uint8(x), uint8(y), uint8(x ^ y), 255}
+	})
+	m := solid(1, 1, 1)
+	m.BaseTexture = 0
+	s := scene([]glb.Material{m}, sphere(316, 0))
+	s.Textures = []*glb.Texture{tex}
+	return s
+}
+
+func benchPreview(b *testing.B, opt Options) {
+	s := bumpySphere()
+	r := NewRenderer(s)
+	img := image.NewNRGBA(image.Rect(0, 0, 512, 512))
+	o := NewOrbit(s, 1)
+	r.Draw(img, o.Camera(), opt)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		o.Rotate(0.01, 0) // a new view every frame, as while dragging
+		r.Draw(img, o.Camera(), opt)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "fps")
+}
+
+// BenchmarkPreview512Full is a full-resolution 512² frame of 200k triangles.
+func BenchmarkPreview512Full(b *testing.B) { benchPreview(b, Options{}) }
+
+// BenchmarkPreview512Draft is the same frame while dragging (half resolution).
+func BenchmarkPreview512Draft(b *testing.B) { benchPreview(b, Options{HalfResolution: true}) }
+
+// BenchmarkPreview512Best is the still frame after release (2×2 samples).
+func BenchmarkPreview512Best(b *testing.B) { benchPreview(b, Options{Supersample: 2}) }
+
+// BenchmarkThumbnail256Sphere200k is a whole Thumbnail call (renderer set
+// up, mip chain built, 2×2 supersampled) of the 200k-triangle sphere.
+func BenchmarkThumbnail256Sphere200k(b *testing.B) {
+	s := bumpySphere()
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		Thumbnail(s, 256)
+	}
+}
