@@ -1,0 +1,91 @@
+package glb
+
+import (
+	"math"
+	"math/bits"
+)
+
+// smoothNormals computes area-weighted vertex normals for a triangle list.
+// Vertices at the same position are welded first, so a UV seam (the same
+// point stored twice with different UVs) does not show as a crease.
+func smoothNormals(pos []float32, idx []uint32) []float32 {
+	nv := len(pos) / 3
+	weld := weldPositions(pos)
+	acc := make([]float32, nv*3) // accumulated on the welded representative
+	for t := 0; t+2 < len(idx); t += 3 {
+		a, b, c := idx[t], idx[t+1], idx[t+2]
+		ax, ay, az := pos[a*3], pos[a*3+1], pos[a*3+2]
+		ux, uy, uz := pos[b*3]-ax, pos[b*3+1]-ay, pos[b*3+2]-az
+		vx, vy, vz := pos[c*3]-ax, pos[c*3+1]-ay, pos[c*3+2]-az
+		nx, ny, nz := uy*vz-uz*vy, uz*vx-ux*vz, ux*vy-uy*vx
+		if !finite32(nx + ny + nz) {
+			continue
+		}
+		for _, v := range [3]uint32{a, b, c} {
+			r := weld[v] * 3
+			acc[r] += nx
+			acc[r+1] += ny
+			acc[r+2] += nz
+		}
+	}
+	out := acc
+	// Copy each representative's sum to the vertices welded onto it, then
+	// normalise. Representatives are always the lowest index of their group,
+	// so processing in increasing order never reads an overwritten entry
+	// that still needs to be a sum... except the representative itself,
+	// which is handled by normalising it in place first.
+	for v := 0; v < nv; v++ {
+		r := int(weld[v])
+		if r == v {
+			x, y, z := acc[v*3], acc[v*3+1], acc[v*3+2]
+			l := x*x + y*y + z*z
+			if l > 0 && finite32(l) {
+				inv := 1 / float32(math.Sqrt(float64(l)))
+				out[v*3], out[v*3+1], out[v*3+2] = x*inv, y*inv, z*inv
+			} else {
+				out[v*3], out[v*3+1], out[v*3+2] = 0, 1, 0
+			}
+		} else {
+			out[v*3], out[v*3+1], out[v*3+2] = out[r*3], out[r*3+1], out[r*3+2]
+		}
+	}
+	return out
+}
+
+// weldPositions maps every vertex to the lowest-index vertex at exactly the
+// same position (−0 and +0 are the same), with an open-addressing hash
+// table: no per-vertex allocation.
+func weldPositions(pos []float32) []uint32 {
+	nv := len(pos) / 3
+	weld := make([]uint32, nv)
+	size := 1 << bits.Len(uint(nv*2))
+	table := make([]int32, size)
+	for i := range table {
+		table[i] = -1
+	}
+	mask := uint64(size - 1)
+	key := func(v int) (uint32, uint32, uint32) {
+		return math.Float32bits(pos[v*3] + 0), math.Float32bits(pos[v*3+1] + 0), math.Float32bits(pos[v*3+2] + 0)
+	}
+	for v := 0; v < nv; v++ {
+		x, y, z := key(v)
+		h := (uint64(x)*0x9E3779B97F4A7C15 ^ uint64(y)*0xC2B2AE3D27D4EB4F ^ uint64(z)*0x165667B19E3779F9)
+		h ^= h >> 29
+		slot := h & mask
+		for {
+			e := table[slot]
+			if e < 0 {
+				table[slot] = int32(v)
+				weld[v] = uint32(v)
+				break
+			}
+			ex, ey, ez := key(int(e))
+			if ex == x && ey == y && ez == z {
+				weld[v] = uint32(e)
+				break
+			}
+			slot = (slot + 1) & mask
+		}
+	}
+	return weld
+}
