@@ -1,30 +1,596 @@
 package ui
 
 import (
+	"container/list"
+	"fmt"
+	"image"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"meshdrop/core/glb"
+	"meshdrop/core/library"
 )
 
-// galleryScreen is the grid of every model in the library.
+// Gallery sizes and limits.
+const (
+	cellSize        = 168  // a grid cell's thumbnail edge in points
+	thumbCacheLen   = 600  // decoded thumbnails kept in memory
+	thumbWorkers    = 2    // thumbnails decoded (or rendered) at once
+	searchDebounce  = 150 * time.Millisecond
+	galleryAll      = "All"
+	galleryAnyTime  = "Any time"
+	galleryToday    = "Today"
+	galleryWeek     = "Last 7 days"
+	galleryMonth    = "Last 30 days"
+	galleryYear     = "Last 12 months"
+	sortNewestLabel = "Newest"
+)
+
+var (
+	sortLabels = map[string]library.Sort{sortNewestLabel: library.SortNewest, "Oldest": library.SortOldest, "Name": library.SortName, "Provider": library.SortProvider}
+	stateLabels = map[string][]library.State{
+		"Done":    {library.StateDone},
+		"Failed":  {library.StateFailed, library.StateUnknown},
+		"Running": {library.StateDraft, library.StateSubmitting, library.StateQueued, library.StateRunning, library.StateDownloading},
+	}
+)
+
+// openScene loads a GLB for the preview; nil until the GLB loader is in the
+// build (see scene.go).
+var openScene func(path string) (*glb.Scene, error)
+
+// galleryScreen is a virtualised grid of every model with search, filters,
+// sort and a detail pane with the orbit preview.
 type galleryScreen struct {
-	mw     *mainWindow
-	svc    *services
-	view   fyne.CanvasObject
-	search *widget.Entry
+	mw   *mainWindow
+	svc  *services
+	view fyne.CanvasObject
+
+	search    *widget.Entry
+	provSel   *widget.Select
+	stateSel  *widget.Select
+	dateSel   *widget.Select
+	favCheck  *widget.Check
+	sortSel   *widget.Select
+	countLbl  *widget.Label
+	grid      *widget.GridWrap
+	gridStack *fyne.Container
+	empty     fyne.CanvasObject
+	noMatch   fyne.CanvasObject
+	detail    *fyne.Container
+	preview   *orbitView
+
+	items    []library.Summary
+	selected string
+	thumbs   *thumbCache
+	debounce *time.Timer
 }
 
 func newGalleryScreen(mw *mainWindow) *galleryScreen {
-	g := &galleryScreen{mw: mw}
+	g := &galleryScreen{mw: mw, thumbs: newThumbCache(thumbCacheLen)}
 	g.search = widget.NewEntry()
-	g.search.SetPlaceHolder("Search prompts and tags")
-	g.view = container.NewBorder(g.search, nil, nil, nil,
-		emptyState("The gallery is empty", "Models you make on the Generate screen appear here."))
+	g.search.SetPlaceHolder("Search prompts, names and tags (Ctrl+F)")
+	g.search.OnChanged = func(string) { g.refreshSoon() }
+	g.provSel = widget.NewSelect([]string{galleryAll}, func(string) { g.refresh() })
+	g.provSel.Selected = galleryAll
+	g.stateSel = widget.NewSelect([]string{galleryAll, "Done", "Failed", "Running"}, func(string) { g.refresh() })
+	g.stateSel.Selected = galleryAll
+	g.dateSel = widget.NewSelect([]string{galleryAnyTime, galleryToday, galleryWeek, galleryMonth, galleryYear}, func(string) { g.refresh() })
+	g.dateSel.Selected = galleryAnyTime
+	g.favCheck = widget.NewCheck("Favourites", func(bool) { g.refresh() })
+	g.sortSel = widget.NewSelect([]string{sortNewestLabel, "Oldest", "Name", "Provider"}, func(string) { g.refresh() })
+	g.sortSel.Selected = sortNewestLabel
+	g.countLbl = widget.NewLabel("")
+
+	g.grid = widget.NewGridWrap(g.length, g.createCell, g.updateCell)
+	g.grid.OnSelected = g.onSelected
+	goGenerate := widget.NewButtonWithIcon("Go to Generate", theme.MediaPlayIcon(), func() { mw.show(screenGenerate) })
+	g.empty = emptyState("The gallery is empty",
+		"Make a model on the Generate screen — the Sandbox needs no key — and it appears here when it is done.", goGenerate)
+	g.noMatch = emptyState("Nothing matches", "Clear the search or the filters to see more models.",
+		widget.NewButton("Clear filters", g.clearFilters))
+	g.gridStack = container.NewStack(g.empty)
+
+	g.preview = newOrbitView()
+	g.detail = container.NewVBox()
+
+	filters := container.NewHBox(widget.NewLabel("Provider"), g.provSel, widget.NewLabel("State"), g.stateSel,
+		g.dateSel, g.favCheck, widget.NewLabel("Sort"), g.sortSel, g.countLbl)
+	top := container.NewVBox(g.search, container.NewHScroll(filters))
+	side := container.NewBorder(g.preview, nil, nil, nil, container.NewVScroll(g.detail))
+	split := container.NewHSplit(container.NewBorder(top, nil, nil, nil, g.gridStack), side)
+	split.Offset = 0.62
+	g.view = split
+	g.showDetail(nil)
 	return g
 }
 
-func (g *galleryScreen) bind(svc *services) { g.svc = svc }
-func (g *galleryScreen) refresh()           {}
-func (g *galleryScreen) stop()              {}
-func (g *galleryScreen) clearSelection()    {}
-func (g *galleryScreen) onDelete()          {}
+func (g *galleryScreen) bind(svc *services) {
+	g.svc = svc
+	opts := []string{galleryAll}
+	for _, p := range svc.providers() {
+		opts = append(opts, p.DisplayName())
+	}
+	g.provSel.SetOptions(opts)
+	g.refresh()
+}
+
+func (g *galleryScreen) stop() {}
+
+// refreshSoon runs refresh after typing pauses.
+func (g *galleryScreen) refreshSoon() {
+	if g.debounce != nil {
+		g.debounce.Stop()
+	}
+	g.debounce = time.AfterFunc(searchDebounce, func() { fyne.Do(g.refresh) })
+}
+
+// query is the filters as a library query.
+func (g *galleryScreen) query(now time.Time) library.Query {
+	q := library.Query{Text: g.search.Text, Favourite: g.favCheck.Checked, Sort: sortLabels[g.sortSel.Selected]}
+	if g.provSel.Selected != galleryAll && g.svc != nil {
+		for _, p := range g.svc.providers() {
+			if p.DisplayName() == g.provSel.Selected {
+				q.Provider = p.ID()
+			}
+		}
+	}
+	q.States = stateLabels[g.stateSel.Selected]
+	y, m, d := now.Date()
+	midnight := time.Date(y, m, d, 0, 0, 0, 0, now.Location())
+	switch g.dateSel.Selected {
+	case galleryToday:
+		q.From = midnight
+	case galleryWeek:
+		q.From = midnight.AddDate(0, 0, -6)
+	case galleryMonth:
+		q.From = midnight.AddDate(0, 0, -29)
+	case galleryYear:
+		q.From = midnight.AddDate(-1, 0, 0)
+	}
+	return q
+}
+
+// refresh runs the query (from the library's memory index: no disk).
+func (g *galleryScreen) refresh() {
+	if g.svc == nil || g.svc.Library == nil {
+		g.items = nil
+	} else {
+		g.items, _ = g.svc.Library.Query(g.query(time.Now()))
+	}
+	total := 0
+	if g.svc != nil && g.svc.Library != nil {
+		total = g.svc.Library.Len()
+	}
+	switch {
+	case total == 0:
+		g.gridStack.Objects = []fyne.CanvasObject{g.empty}
+	case len(g.items) == 0:
+		g.gridStack.Objects = []fyne.CanvasObject{g.noMatch}
+	default:
+		g.gridStack.Objects = []fyne.CanvasObject{g.grid}
+	}
+	g.countLbl.SetText(fmt.Sprintf("%d of %d", len(g.items), total))
+	g.gridStack.Refresh()
+	g.grid.Refresh()
+	if i := g.indexOf(g.selected); i >= 0 {
+		g.showDetail(&g.items[i])
+	} else if g.selected != "" {
+		g.clearSelection()
+	}
+}
+
+func (g *galleryScreen) clearFilters() {
+	g.search.SetText("")
+	g.provSel.SetSelected(galleryAll)
+	g.stateSel.SetSelected(galleryAll)
+	g.dateSel.SetSelected(galleryAnyTime)
+	g.favCheck.SetChecked(false)
+	g.refresh()
+}
+
+func (g *galleryScreen) indexOf(id string) int {
+	if id == "" {
+		return -1
+	}
+	return slices.IndexFunc(g.items, func(s library.Summary) bool { return s.ID == id })
+}
+
+// selectID selects a job's model (from Jobs' "Show in Gallery").
+func (g *galleryScreen) selectID(id string) {
+	g.refresh()
+	if i := g.indexOf(id); i >= 0 {
+		g.grid.Select(i)
+		g.grid.ScrollTo(i)
+	}
+}
+
+func (g *galleryScreen) clearSelection() {
+	g.selected = ""
+	g.grid.UnselectAll()
+	g.showDetail(nil)
+}
+
+func (g *galleryScreen) length() int { return len(g.items) }
+
+// galleryCell is one grid cell: thumbnail and title.
+type galleryCell struct {
+	widget.BaseWidget
+	img   *canvas.Image
+	title *widget.Label
+	id    string
+}
+
+func newGalleryCell() *galleryCell {
+	c := &galleryCell{img: canvas.NewImageFromResource(theme.FileImageIcon()), title: widget.NewLabel("")}
+	c.img.FillMode = canvas.ImageFillContain
+	c.img.SetMinSize(fyne.NewSize(cellSize, cellSize))
+	c.title.Truncation = fyne.TextTruncateEllipsis
+	c.title.Alignment = fyne.TextAlignCenter
+	c.ExtendBaseWidget(c)
+	return c
+}
+
+func (c *galleryCell) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(container.NewBorder(nil, c.title, nil, nil, c.img))
+}
+
+func (g *galleryScreen) createCell() fyne.CanvasObject { return newGalleryCell() }
+
+// updateCell shows a cached thumbnail or a placeholder and asks for the
+// thumbnail to be loaded in the background.
+func (g *galleryScreen) updateCell(i widget.GridWrapItemID, o fyne.CanvasObject) {
+	if i < 0 || i >= len(g.items) {
+		return
+	}
+	s := g.items[i]
+	c := o.(*galleryCell)
+	c.id = s.ID
+	c.title.SetText(cellTitle(s))
+	if img, ok := g.thumbs.get(s.ID); ok && img != nil {
+		c.img.Resource, c.img.Image = nil, img
+	} else {
+		c.img.Image, c.img.Resource = nil, stateIcon(s.State)
+		if !ok && g.svc != nil && g.svc.Library != nil && s.State == library.StateDone {
+			g.loadThumb(s, c)
+		}
+	}
+	c.img.Refresh()
+}
+
+func cellTitle(s library.Summary) string {
+	t := s.Title()
+	if s.Favourite {
+		t = "★ " + t
+	}
+	return t
+}
+
+func stateIcon(s library.State) fyne.Resource {
+	switch s {
+	case library.StateFailed, library.StateUnknown:
+		return theme.ErrorIcon()
+	case library.StateCancelled:
+		return theme.CancelIcon()
+	case library.StateDone:
+		return theme.FileImageIcon()
+	}
+	return theme.HistoryIcon()
+}
+
+// loadThumb decodes (rendering first if needed) a thumbnail in a worker and
+// puts it into the cell if the cell still shows that job.
+func (g *galleryScreen) loadThumb(s library.Summary, c *galleryCell) {
+	if !g.thumbs.start(s.ID) {
+		return
+	}
+	lib := g.svc.Library
+	go func() {
+		g.thumbs.sem <- struct{}{}
+		img := readThumb(lib, s)
+		<-g.thumbs.sem
+		fyne.Do(func() {
+			g.thumbs.put(s.ID, img)
+			if c.id == s.ID && img != nil {
+				c.img.Resource, c.img.Image = nil, img
+				c.img.Refresh()
+			}
+		})
+	}()
+}
+
+// readThumb reads a job's thumbnail PNG, rendering it when missing.
+func readThumb(lib *library.Library, s library.Summary) image.Image {
+	var path string
+	if s.Thumbnail != "" {
+		path = filepath.Join(lib.JobDir(s.ID), filepath.FromSlash(s.Thumbnail))
+	}
+	if path == "" || !fileExists(path) {
+		f, err := lib.Thumbnail(s.ID)
+		if err != nil {
+			return nil
+		}
+		path = filepath.Join(lib.JobDir(s.ID), filepath.FromSlash(f.File))
+	}
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer fh.Close()
+	img, _, err := image.Decode(fh)
+	if err != nil {
+		return nil
+	}
+	return img
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+func (g *galleryScreen) onSelected(i widget.GridWrapItemID) {
+	if i < 0 || i >= len(g.items) {
+		return
+	}
+	s := g.items[i]
+	if g.selected == s.ID {
+		return
+	}
+	g.selected = s.ID
+	g.showDetail(&s)
+	g.loadPreview(s)
+}
+
+// loadPreview opens the model in the background and shows it in the preview.
+func (g *galleryScreen) loadPreview(s library.Summary) {
+	g.preview.SetScene(nil)
+	if s.Model == "" || openScene == nil || g.svc.Library == nil {
+		return
+	}
+	path := filepath.Join(g.svc.Library.JobDir(s.ID), filepath.FromSlash(s.Model))
+	id := s.ID
+	go func() {
+		sc, err := openScene(path)
+		fyne.Do(func() {
+			if g.selected != id {
+				return
+			}
+			if err != nil {
+				fyne.LogError("preview "+path, err)
+				return
+			}
+			g.preview.SetScene(sc)
+		})
+	}()
+}
+
+// showDetail draws the selected model's facts and actions.
+func (g *galleryScreen) showDetail(s *library.Summary) {
+	g.detail.RemoveAll()
+	if s == nil {
+		g.preview.SetScene(nil)
+		g.preview.Hide()
+		g.detail.Add(widget.NewLabel("Select a model to preview it: drag to turn, right-drag or Shift-drag to pan, wheel to zoom, double-click to fit."))
+		g.detail.Objects[0].(*widget.Label).Wrapping = fyne.TextWrapWord
+		g.detail.Refresh()
+		return
+	}
+	g.preview.Show()
+	title := widget.NewLabelWithStyle(s.Title(), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	title.Wrapping = fyne.TextWrapWord
+	g.detail.Add(title)
+	if s.Model == "" {
+		g.detail.Add(widget.NewLabel("No model: " + stateWords(s.State)))
+	} else if openScene == nil {
+		g.detail.Add(widget.NewLabel("The interactive preview needs the GLB loader, which is not in this build yet."))
+	}
+	facts := container.New(newFormLayout())
+	add := func(k, v string) {
+		if v == "" {
+			return
+		}
+		val := widget.NewLabel(v)
+		val.Wrapping = fyne.TextWrapWord
+		facts.Add(widget.NewLabel(k))
+		facts.Add(val)
+	}
+	add("Provider", providerName(s.Provider))
+	if s.KeyName != "" {
+		add("Key", s.KeyName)
+	}
+	add("Prompt", s.Prompt)
+	add("State", stateWords(s.State))
+	add("Created", s.Created.Local().Format("Mon 2 Jan 2006 15:04"))
+	if s.Credits > 0 {
+		add("Credits", strconv.FormatFloat(s.Credits, 'f', -1, 64))
+	}
+	add("Tags", strings.Join(s.Tags, ", "))
+	add("Error", s.Error)
+	g.detail.Add(facts)
+
+	id := s.ID
+	fav := widget.NewCheck("Favourite", func(on bool) { g.edit(id, func(l *library.Library) error { return l.SetFavourite(id, on) }) })
+	fav.Checked = s.Favourite
+	rating := widget.NewSelect([]string{"No rating", "★", "★★", "★★★", "★★★★", "★★★★★"}, nil)
+	rating.SetSelectedIndex(s.Rating)
+	rating.OnChanged = func(string) {
+		r := rating.SelectedIndex()
+		g.edit(id, func(l *library.Library) error { return l.SetRating(id, r) })
+	}
+	tags := widget.NewEntry()
+	tags.SetPlaceHolder("tags, comma separated")
+	tags.SetText(strings.Join(s.Tags, ", "))
+	tags.OnSubmitted = func(text string) {
+		g.edit(id, func(l *library.Library) error { return l.SetTags(id, strings.Split(text, ",")) })
+	}
+	g.detail.Add(container.NewHBox(fav, rating))
+	g.detail.Add(tags)
+
+	actions := container.NewGridWithColumns(2)
+	if s.Model != "" && g.svc != nil && g.svc.Library != nil {
+		path := filepath.Join(g.svc.Library.JobDir(s.ID), filepath.FromSlash(s.Model))
+		actions.Add(widget.NewButtonWithIcon("Open", theme.FileIcon(), func() { openPath(g.mw.app, path) }))
+		actions.Add(widget.NewButtonWithIcon("Show folder", theme.FolderOpenIcon(), func() { openPath(g.mw.app, filepath.Dir(path)) }))
+		actions.Add(widget.NewButtonWithIcon("Copy path", theme.ContentCopyIcon(), func() { g.mw.app.Clipboard().SetContent(path) }))
+	}
+	actions.Add(widget.NewButtonWithIcon("Make again", theme.MediaReplayIcon(), func() { g.makeAgain(id) }))
+	del := widget.NewButtonWithIcon("Delete", theme.DeleteIcon(), g.onDelete)
+	del.Importance = widget.DangerImportance
+	actions.Add(del)
+	g.detail.Add(actions)
+	g.detail.Refresh()
+}
+
+// edit applies a user edit in the background and refreshes.
+func (g *galleryScreen) edit(id string, fn func(l *library.Library) error) {
+	if g.svc == nil || g.svc.Library == nil {
+		return
+	}
+	lib := g.svc.Library
+	go func() {
+		err := fn(lib)
+		fyne.Do(func() {
+			if err != nil {
+				dialog.ShowError(fmt.Errorf("could not save the change: %w", err), g.mw.win)
+			}
+			g.refresh()
+		})
+	}()
+}
+
+// onDelete asks, then deletes the selected job and its files.
+func (g *galleryScreen) onDelete() {
+	i := g.indexOf(g.selected)
+	if i < 0 || g.svc == nil || g.svc.Library == nil {
+		return
+	}
+	s := g.items[i]
+	dialog.ShowConfirm("Delete this model?",
+		fmt.Sprintf("“%s” and its files will be deleted from the library. This cannot be undone.", s.Title()),
+		func(ok bool) {
+			if ok {
+				g.deleteJob(s.ID)
+			}
+		}, g.mw.win)
+}
+
+func (g *galleryScreen) deleteJob(id string) {
+	lib := g.svc.Library
+	go func() {
+		err := lib.Delete(id)
+		fyne.Do(func() {
+			if err != nil {
+				dialog.ShowError(fmt.Errorf("could not delete: %w", err), g.mw.win)
+				return
+			}
+			g.thumbs.put(id, nil)
+			g.clearSelection()
+			g.refresh()
+		})
+	}()
+}
+
+// makeAgain fills Generate with the job's provider, prompt and options.
+func (g *galleryScreen) makeAgain(id string) {
+	if g.svc == nil || g.svc.Library == nil {
+		return
+	}
+	lib := g.svc.Library
+	go func() {
+		j, err := lib.Get(id)
+		var images []chosenImage
+		for _, in := range j.Inputs {
+			if data, err := lib.ReadInput(id, in); err == nil {
+				if ci, err := imageFromBytes(filepath.Base(in.File), data); err == nil {
+					ci.Slot = in.Slot
+					images = append(images, ci)
+				}
+			}
+		}
+		fyne.Do(func() {
+			if err != nil {
+				dialog.ShowError(err, g.mw.win)
+				return
+			}
+			g.mw.show(screenGenerate)
+			g.mw.generate.prefill(j, images)
+		})
+	}()
+}
+
+// thumbCache keeps decoded thumbnails, least recently used dropped first
+// (UI goroutine, except sem).
+type thumbCache struct {
+	max     int
+	order   *list.List // of string IDs, front = newest
+	entries map[string]*list.Element
+	images  map[string]image.Image
+	loading map[string]bool
+	sem     chan struct{}
+	mu      sync.Mutex
+}
+
+func newThumbCache(max int) *thumbCache {
+	return &thumbCache{max: max, order: list.New(), entries: map[string]*list.Element{},
+		images: map[string]image.Image{}, loading: map[string]bool{}, sem: make(chan struct{}, thumbWorkers)}
+}
+
+// get returns the cached image; ok=false when never loaded.
+func (c *thumbCache) get(id string) (image.Image, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[id]
+	if !ok {
+		return nil, false
+	}
+	c.order.MoveToFront(e)
+	return c.images[id], true
+}
+
+// start marks a load as begun; false when one is already running.
+func (c *thumbCache) start(id string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.loading[id] {
+		return false
+	}
+	c.loading[id] = true
+	return true
+}
+
+func (c *thumbCache) put(id string, img image.Image) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.loading, id)
+	if e, ok := c.entries[id]; ok {
+		c.order.MoveToFront(e)
+	} else {
+		c.entries[id] = c.order.PushFront(id)
+	}
+	c.images[id] = img
+	for c.order.Len() > c.max {
+		old := c.order.Back()
+		c.order.Remove(old)
+		delete(c.entries, old.Value.(string))
+		delete(c.images, old.Value.(string))
+	}
+}
+
+func (c *thumbCache) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.order.Len()
+}

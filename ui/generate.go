@@ -13,7 +13,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -53,6 +52,7 @@ type chosenImage struct {
 type optionField struct {
 	opt  provider.Option
 	read func() string
+	set  func(string)
 }
 
 // generateScreen makes a job from a prompt and/or images with a provider's
@@ -549,7 +549,7 @@ func (g *generateScreen) buildOptions() {
 		if v, ok := defaults[o.Name]; ok {
 			val = v
 		}
-		w, read := optionWidget(o, val, g.updateState)
+		w, read, set := optionWidget(o, val, g.updateState)
 		label := o.Label
 		if label == "" {
 			label = o.Name
@@ -564,7 +564,7 @@ func (g *generateScreen) buildOptions() {
 		} else {
 			form.Add(w)
 		}
-		g.fields = append(g.fields, optionField{opt: o, read: read})
+		g.fields = append(g.fields, optionField{opt: o, read: read, set: set})
 	}
 	if len(caps.Options) == 0 {
 		g.optionsForm.Add(widget.NewLabel(p.DisplayName() + " has no options."))
@@ -574,16 +574,16 @@ func (g *generateScreen) buildOptions() {
 }
 
 // optionWidget draws one option; read returns its current value.
-func optionWidget(o provider.Option, val string, changed func()) (fyne.CanvasObject, func() string) {
+func optionWidget(o provider.Option, val string, changed func()) (fyne.CanvasObject, func() string, func(string)) {
 	switch o.Type {
 	case provider.OptBool:
 		c := widget.NewCheck("", func(bool) { changed() })
 		c.Checked = val == "true"
-		return c, func() string { return strconv.FormatBool(c.Checked) }
+		return c, func() string { return strconv.FormatBool(c.Checked) }, func(v string) { c.SetChecked(v == "true") }
 	case provider.OptEnum:
 		s := widget.NewSelect(o.Choices, func(string) { changed() })
 		s.Selected = val
-		return s, func() string { return s.Selected }
+		return s, func() string { return s.Selected }, s.SetSelected
 	default:
 		e := widget.NewEntry()
 		e.SetText(val)
@@ -595,7 +595,7 @@ func optionWidget(o provider.Option, val string, changed func()) (fyne.CanvasObj
 			}
 			return o.Check(s)
 		}
-		return e, func() string { return strings.TrimSpace(e.Text) }
+		return e, func() string { return strings.TrimSpace(e.Text) }, e.SetText
 	}
 }
 
@@ -652,9 +652,6 @@ func (g *generateScreen) blocker() string {
 			return "No providers: " + g.svc.RegErr.Error() + "."
 		}
 		return "Pick a provider."
-	}
-	if g.svc.Library == nil {
-		return "The library is not open, so the job cannot be recorded: " + errText(g.svc.LibErr) + "."
 	}
 	if g.svc.Runner == nil {
 		return "The job runner is not running: " + errText(g.svc.RunnerErr) + "."
@@ -733,34 +730,31 @@ func (g *generateScreen) updateState() {
 	}
 }
 
-// onGenerate records the job with its inputs and hands it to the runner, in
-// the background; the Jobs screen shows it.
+// onGenerate hands the job to the runner in the background (it copies the
+// inputs into the library and writes the draft); the Jobs screen shows it.
 func (g *generateScreen) onGenerate() {
 	if g.blocker() != "" {
 		return
 	}
 	p := g.selectedProvider()
 	mode := g.mode()
-	now := time.Now().UTC()
-	job := library.Job{
-		Schema: library.SchemaVersion, ID: library.NewID(), Provider: p.ID(),
-		Mode: string(mode), Prompt: strings.TrimSpace(g.prompt.Text), Options: g.options(mode),
-		State: library.StateDraft, Created: now, Updated: now,
-	}
+	spec := jobs.Spec{Provider: p.ID(), Prompt: strings.TrimSpace(g.prompt.Text), Options: g.options(mode)}
 	if k, ok := g.selectedKey(); ok {
-		job.KeyID, job.KeyName, job.KeyFP = k.ID, k.Name, k.Fingerprint
+		spec.Key = k.ID
 	}
-	images := slices.Clone(g.images)
-	lib, runner := g.svc.Library, g.svc.Runner
+	for _, img := range g.images {
+		spec.Images = append(spec.Images, provider.Image{Name: img.Name, Slot: img.Slot, MIME: img.MIME, Data: img.Data})
+	}
+	runner, ctx := g.svc.Runner, g.svc.Ctx
 	g.busy = true
 	g.updateState()
 	go func() {
-		err := submitJob(lib, runner, job, images)
+		_, err := runner.Submit(ctx, spec)
 		fyne.Do(func() {
 			g.busy = false
 			g.updateState()
 			if err != nil {
-				g.reason.SetText(err.Error())
+				g.reason.SetText("Not sent: " + err.Error())
 				return
 			}
 			g.images = nil
@@ -770,27 +764,6 @@ func (g *generateScreen) onGenerate() {
 			g.mw.show(screenJobs)
 		})
 	}()
-}
-
-// submitJob writes the job's record and inputs and starts it.
-func submitJob(lib *library.Library, runner jobRunner, job library.Job, images []chosenImage) error {
-	if err := lib.Put(job); err != nil {
-		return fmt.Errorf("could not record the job in the library: %w", err)
-	}
-	if len(images) > 0 {
-		for _, img := range images {
-			in, err := lib.AddInput(job.ID, img.Name, img.Slot, img.MIME, img.Data)
-			if err != nil {
-				return err
-			}
-			job.Inputs = append(job.Inputs, in)
-		}
-		if err := lib.Put(job); err != nil {
-			return fmt.Errorf("could not record the job's images: %w", err)
-		}
-	}
-	runner.Start(job.ID)
-	return nil
 }
 
 // formatBytes is a size for people: 1.5 MB.
@@ -804,4 +777,21 @@ func formatBytes(n int64) string {
 		return fmt.Sprintf("%.0f KB", float64(n)/(1<<10))
 	}
 	return fmt.Sprintf("%d bytes", n)
+}
+
+// prefill sets the form from an earlier job ("Make again").
+func (g *generateScreen) prefill(j library.Job, images []chosenImage) {
+	g.selectProvider(j.Provider)
+	if i := slices.Index(g.keyIDs, j.KeyID); i >= 0 {
+		g.keySel.SetSelectedIndex(i)
+	}
+	g.prompt.SetText(j.Prompt)
+	g.images = images
+	g.renderImages()
+	for _, f := range g.fields {
+		if v, ok := j.Options[f.opt.Name]; ok {
+			f.set(v)
+		}
+	}
+	g.updateState()
 }

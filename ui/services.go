@@ -25,14 +25,11 @@ type keyVault interface {
 // window keeps building while the vault's final signatures settle; when a
 // method is missing the Keys screen says so instead of failing silently.
 type (
-	keyAdder interface {
-		Add(provider, name string, secret keys.Secret) (keys.Key, error)
-	}
 	keyRenamer interface {
-		Rename(id, name string) error
+		Rename(id, name string) (keys.Key, error)
 	}
 	keyReplacer interface {
-		Replace(id string, secret keys.Secret) error
+		Replace(id string, secret keys.Secret) (keys.Key, error)
 	}
 	keyDeleter interface {
 		Delete(id string) error
@@ -42,7 +39,10 @@ type (
 // jobRunner is the part of the job runner the window uses. *jobs.Runner
 // satisfies it.
 type jobRunner interface {
-	Start(id string)
+	Submit(ctx context.Context, s jobs.Spec) (library.Job, error)
+	Retry(ctx context.Context, id string) (library.Job, error)
+	Cancel(ctx context.Context, id string) (jobs.CancelResult, error)
+	Reconcile(ctx context.Context, id string) (found bool, err error)
 	Subscribe(fn func(library.Job)) (unsubscribe func())
 	Active() []string
 }
