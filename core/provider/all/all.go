@@ -1,0 +1,59 @@
+// Package all builds the provider registry: every adapter Meshdrop ships,
+// each with its base URL from the settings (or MESHDROP_<ID>_URL) and the
+// response size caps the user chose. It is the one place that knows the list.
+package all
+
+import (
+	"fmt"
+	"log/slog"
+
+	"meshdrop/core/provider"
+	"meshdrop/core/provider/httpx"
+	"meshdrop/core/provider/rodin"
+	"meshdrop/core/settings"
+)
+
+// Builder makes one provider from the settings. log is never nil.
+type Builder func(s settings.Settings, log *slog.Logger) (provider.Provider, error)
+
+// builders is the list of providers. To add one, append a line (and, if it
+// has settings, a small func below or in its own file in this package).
+var builders = []Builder{
+	buildRodin,
+}
+
+// Registry builds every provider. A provider whose settings are wrong (a base
+// URL that is not https, say) is an error naming it: the user must fix the
+// setting rather than have Meshdrop quietly talk to another host.
+func Registry(s settings.Settings, log *slog.Logger) (*provider.Registry, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	ps := make([]provider.Provider, 0, len(builders))
+	for _, b := range builders {
+		p, err := b(s, log)
+		if err != nil {
+			return nil, fmt.Errorf("provider settings: %w", err)
+		}
+		ps = append(ps, p)
+	}
+	return provider.NewRegistry(ps...), nil
+}
+
+// HTTPConfig is the part of every adapter's HTTP client that comes from the
+// settings: size caps and the provider's request-rate limit.
+func HTTPConfig(s settings.Settings, id string) httpx.Config {
+	return httpx.Config{
+		MaxJSONBytes:  s.MaxJSONBytes,
+		MaxFileBytes:  s.MaxFileBytes,
+		RatePerSecond: s.Providers[id].RatePerSecond,
+	}
+}
+
+func buildRodin(s settings.Settings, log *slog.Logger) (provider.Provider, error) {
+	return rodin.New(rodin.Config{
+		BaseURL: s.BaseURL(provider.Rodin, rodin.DefaultBaseURL),
+		Log:     log,
+		HTTP:    HTTPConfig(s, provider.Rodin),
+	})
+}
