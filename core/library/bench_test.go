@@ -148,3 +148,32 @@ func reportHeap(b *testing.B, hold func() any) {
 	b.ReportMetric(float64(m.HeapAlloc)/(1<<20), "MB-heap-total")
 	runtime.KeepAlive(v)
 }
+
+// BenchmarkList10k: every full record (the runner reads them on start).
+func BenchmarkList10k(b *testing.B) {
+	l, _ := Open(buildBenchLibrary(b, benchJobs), Config{})
+	defer l.Close()
+	for b.Loop() {
+		all, err := l.List()
+		if err != nil || len(all) != benchJobs {
+			b.Fatal(err, len(all))
+		}
+	}
+}
+
+// BenchmarkUnfinished10k: the unfinished jobs (here 1%) of 10,000.
+func BenchmarkUnfinished10k(b *testing.B) {
+	l, _ := Open(buildBenchLibrary(b, benchJobs), Config{})
+	defer l.Close()
+	for i := 0; i < benchJobs; i += 100 {
+		j := benchRecord(i)
+		j.State = StateRunning
+		l.Put(j)
+	}
+	for b.Loop() {
+		un, err := l.Unfinished()
+		if err != nil || len(un) != benchJobs/100 {
+			b.Fatal(err, len(un))
+		}
+	}
+}

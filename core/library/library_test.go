@@ -650,3 +650,23 @@ func TestInputsAreCopiedAndChecked(t *testing.T) {
 		t.Fatal("read outside the job")
 	}
 }
+
+func TestUnfinished(t *testing.T) {
+	l := openT(t, t.TempDir(), Config{})
+	for i := range 6 {
+		j := testJob(i)
+		j.State = []State{StateDraft, StateDone, StateRunning, StateFailed, StateUnknown, StateQueued}[i]
+		l.Put(j)
+	}
+	un, err := l.Unfinished()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []State
+	for _, j := range un {
+		got = append(got, j.State)
+	}
+	if !slices.Equal(got, []State{StateDraft, StateRunning, StateQueued}) {
+		t.Fatalf("unfinished: %v", got)
+	}
+}

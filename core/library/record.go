@@ -36,6 +36,11 @@ func decodeJob(data []byte) (Job, error) {
 	if len(strings.TrimSpace(string(data))) == 0 {
 		return j, errors.New("the file is empty (a write was cut short)")
 	}
+	// The common case, a record of this schema, is decoded once.
+	if err := json.Unmarshal(data, &j); err == nil && j.Schema == SchemaVersion {
+		return j, checkJob(&j, true)
+	}
+	j = Job{}
 	var head struct {
 		Schema int `json:"schema"`
 	}
