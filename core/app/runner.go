@@ -59,6 +59,19 @@ func (a *App) Runner() (*jobs.Runner, error) {
 	return v.(*jobs.Runner), nil
 }
 
+// UseRunner makes r this App's runner (tests over a loopback provider, or a
+// face that builds its own). It fails once Runner has made one.
+func (a *App) UseRunner(r *jobs.Runner) error {
+	made := false
+	if _, err := a.Once(runnerName, func() (any, func(), error) { made = true; return r, r.Close, nil }); err != nil {
+		return err
+	}
+	if !made {
+		return fmt.Errorf("the job runner is already running")
+	}
+	return nil
+}
+
 // providerRegistry and keyVault reach the getters that providers.go and
 // vault.go in this package define (a.Providers, a.Vault). They are looked up
 // through interfaces so this file builds while those land in parallel; a

@@ -8,7 +8,6 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,78 +22,13 @@ import (
 
 const testSecret = "rdn_test_0123456789abcdef"
 
-// memKeys is a KeySource over named keys held in memory: the seam the vault
-// fills in the application.
-type memKeys struct {
-	mu      sync.Mutex
-	keys    map[string]keys.Key
-	secrets map[string]string
-	reads   int
-}
-
-func newKeys(ks ...keys.Key) *memKeys {
-	m := &memKeys{keys: map[string]keys.Key{}, secrets: map[string]string{}}
-	for _, k := range ks {
-		m.keys[k.ID] = k
-	}
-	return m
-}
-
-func (m *memKeys) add(k keys.Key, secret string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	k.Fingerprint = keys.Fingerprint(secret)
-	m.keys[k.ID], m.secrets[k.ID] = k, secret
-}
-
-func (m *memKeys) Get(id string) (keys.Key, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	k, ok := m.keys[id]
-	return k, ok
-}
-
-func (m *memKeys) Find(p, name string) (keys.Key, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, k := range m.keys {
-		if k.Provider == p && k.Name == name {
-			return k, true
-		}
-	}
-	return keys.Key{}, false
-}
-
-func (m *memKeys) ForProvider(p string) []keys.Key {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var out []keys.Key
-	for _, k := range m.keys {
-		if k.Provider == p {
-			out = append(out, k)
-		}
-	}
-	return out
-}
-
-func (m *memKeys) Secret(id string) (keys.Secret, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	s, ok := m.secrets[id]
-	if !ok {
-		return keys.Secret{}, keys.ErrNotFound
-	}
-	m.reads++
-	return keys.NewSecret(s), nil
-}
-
 // rig is a fake Rodin on loopback, an adapter pointed at it, a key, and a
 // file-backed store in a temporary folder that outlives any one runner.
 type rig struct {
 	t      *testing.T
 	srv    *rodintest.Server
 	rodin  *rodin.Rodin
-	keys   *memKeys
+	keys   *jobstest.Keys
 	lib    *library.Library
 	store  *jobstest.Recorder
 	dir    string
@@ -107,8 +41,8 @@ func newRig(t *testing.T) *rig {
 	srv := rodintest.New(testSecret)
 	t.Cleanup(srv.Close)
 	dir := t.TempDir()
-	g := &rig{t: t, srv: srv, dir: dir, keys: newKeys()}
-	g.keys.add(keys.Key{ID: "k1", Name: "main", Provider: provider.Rodin, Source: keys.SourceSession}, testSecret)
+	g := &rig{t: t, srv: srv, dir: dir, keys: jobstest.NewKeys()}
+	g.keys.Add(keys.Key{ID: "k1", Name: "main", Provider: provider.Rodin, Source: keys.SourceSession}, testSecret)
 	g.httpc = httpx.Config{Backoff: httpx.Backoff{Base: 5 * time.Millisecond, Max: 20 * time.Millisecond}}
 	g.reopenStore()
 	g.rebuildAdapter()

@@ -14,6 +14,10 @@ import (
 
 // Spec is a new job as people ask for it.
 type Spec struct {
+	// ID, when set, is the new job's ID (a batch records it before the job
+	// exists, so a batch stopped and started again never makes a job twice);
+	// it must be a valid, unused ID. "" makes a new one.
+	ID       string
 	Provider string
 	// Key is the key's ID or name; "" picks the provider's only key (or
 	// none for providers that need none).
@@ -113,9 +117,17 @@ func (r *Runner) Submit(ctx context.Context, s Spec) (library.Job, error) {
 			return library.Job{}, err
 		}
 	}
+	id := s.ID
+	if id == "" {
+		id = NewID()
+	} else if !ValidID(id) {
+		return library.Job{}, fmt.Errorf("%q is not a job ID: %w", id, ErrBadRequest)
+	} else if _, err := r.store.Get(id); !errors.Is(err, ErrNoJob) {
+		return library.Job{}, fmt.Errorf("job %s already exists: %w", id, ErrBadRequest)
+	}
 	now := time.Now().UTC()
 	j := library.Job{
-		Schema: library.SchemaVersion, ID: NewID(), Provider: p.ID(), Name: s.Name,
+		Schema: library.SchemaVersion, ID: id, Provider: p.ID(), Name: s.Name,
 		KeyID: k.ID, KeyName: k.Name, KeyFP: k.Fingerprint,
 		Mode: string(mode), Prompt: s.Prompt, Options: s.Options, Estimate: estimate,
 		State: library.StateDraft, Created: now, Updated: now,

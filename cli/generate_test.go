@@ -1,0 +1,179 @@
+package cli
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"meshdrop/core/jobs"
+	"meshdrop/core/jobs/jobstest"
+	"meshdrop/core/keys"
+	"meshdrop/core/library"
+	"meshdrop/core/provider"
+	"meshdrop/core/provider/httpx"
+	"meshdrop/core/provider/rodin"
+	"meshdrop/core/provider/rodin/rodintest"
+)
+
+const rodinTestKey = "rdn_cli_test_secret_4242"
+
+// rodinEnv is a CLI environment over temporary folders whose runner talks
+// to a fake Rodin on loopback with one stored key.
+func rodinEnv(t *testing.T, tune func(*rodintest.Server, *httpx.Config)) (*Env, *bytes.Buffer, *bytes.Buffer, *rodintest.Server) {
+	t.Helper()
+	e, out, errb := libEnv(t)
+	srv := rodintest.New(rodinTestKey)
+	t.Cleanup(srv.Close)
+	hc := httpx.Config{Backoff: httpx.Backoff{Base: 5 * time.Millisecond, Max: 20 * time.Millisecond}}
+	if tune != nil {
+		tune(srv, &hc)
+	}
+	a, err := rodin.New(rodin.Config{BaseURL: srv.BaseURL(), PollEvery: 5 * time.Millisecond, AllowFastPoll: true, HTTP: hc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib, err := e.Library()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks := jobstest.NewKeys()
+	ks.Add(keys.Key{ID: "rk1", Name: "studio", Provider: provider.Rodin, Source: keys.SourceSession}, rodinTestKey)
+	r, err := jobs.New(e.Ctx, jobs.Config{Store: lib, Keys: ks, Providers: provider.NewRegistry(a),
+		LockDir: t.TempDir(), PublishEvery: 5 * time.Millisecond, RetryBase: 5 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.UseRunner(r); err != nil {
+		t.Fatal(err)
+	}
+	return e, out, errb, srv
+}
+
+func TestGenerateWaitPutsModelInLibrary(t *testing.T) {
+	e, out, errb, srv := rodinEnv(t, nil)
+	code := Run(e, []string{"generate", "--provider", "rodin", "--prompt", "red wooden cube", "--set", "quality=low", "--wait"})
+	if code != ExitOK {
+		t.Fatalf("exit %d; stderr: %s", code, errb)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	id, _, _ := strings.Cut(lines[0], " ")
+	lib, _ := e.Library()
+	j, err := lib.Get(id)
+	if err != nil {
+		t.Fatalf("first line %q is not a job: %v", lines[0], err)
+	}
+	if j.State != library.StateDone {
+		t.Fatalf("job %s", j.State)
+	}
+	m, ok := library.ModelFile(j)
+	if !ok {
+		t.Fatalf("no model in %+v", j.Outputs)
+	}
+	data, err := os.ReadFile(filepath.Join(lib.JobDir(id), m.File))
+	if err != nil || !bytes.Equal(data, rodintest.TriangleGLB()) {
+		t.Fatalf("model file: %v", err)
+	}
+	if !strings.Contains(out.String(), "done") {
+		t.Fatalf("no done line in %q", out)
+	}
+	if srv.Creates() != 1 {
+		t.Fatalf("%d creates", srv.Creates())
+	}
+	if strings.Contains(out.String()+errb.String(), rodinTestKey) {
+		t.Fatal("the secret was printed")
+	}
+}
+
+func TestGenerateJSONAndNoWait(t *testing.T) {
+	e, out, errb, _ := rodinEnv(t, func(s *rodintest.Server, _ *httpx.Config) { s.StepsPerJob = 50 })
+	code := Run(e, []string{"generate", "--provider", "rodin", "--prompt", "a pillar", "--json"})
+	if code != ExitOK {
+		t.Fatalf("exit %d; stderr: %s", code, errb)
+	}
+	evs := jsonLines[jobEvent](t, out.Bytes())
+	if len(evs) != 1 || (evs[0].State != library.StateQueued && evs[0].State != library.StateRunning) {
+		t.Fatalf("events %+v: want one, for a job the provider has taken", evs)
+	}
+	lib, _ := e.Library()
+	j, err := lib.Get(evs[0].ID)
+	if err != nil || len(j.Stages) != 1 || j.Stages[0].Ref.ID == "" {
+		t.Fatalf("job %+v %v: want a recorded provider task", j, err)
+	}
+	out.Reset()
+	if code := Run(e, []string{"jobs", "wait", evs[0].ID, "--json"}); code != ExitOK {
+		t.Fatalf("jobs wait exit %d: %s", code, errb)
+	}
+	evs = jsonLines[jobEvent](t, out.Bytes())
+	if last := evs[len(evs)-1]; last.State != library.StateDone || last.ID != j.ID {
+		t.Fatalf("last event %+v", last)
+	}
+}
+
+func TestGenerateUsageAndKeys(t *testing.T) {
+	e, _, errb, srv := rodinEnv(t, nil)
+	cases := []struct {
+		args []string
+		code int
+		says string
+	}{
+		{[]string{"generate", "--provider", "rodin"}, ExitUsage, "--prompt"},
+		{[]string{"generate", "--provider", "rodin", "--prompt", "x", "--set", "quality=ultra"}, ExitUsage, "quality"},
+		{[]string{"generate", "--provider", "rodin", "--prompt", "x", "--key", "nope"}, ExitNoKey, "no Rodin"},
+		{[]string{"generate", "--provider", "nosuch", "--prompt", "x"}, ExitUsage, "unknown provider"},
+		{[]string{"generate", "--provider", "rodin", "--image", "/nonexistent.png"}, ExitNotFound, "cannot read image"},
+	}
+	for _, c := range cases {
+		errb.Reset()
+		if code := Run(e, c.args); code != c.code || !strings.Contains(errb.String(), c.says) {
+			t.Errorf("%v: exit %d, stderr %q; want %d and %q", c.args, code, errb, c.code, c.says)
+		}
+	}
+	if srv.Creates() != 0 {
+		t.Fatalf("a refused command sent %d creates", srv.Creates())
+	}
+}
+
+// A create whose answer never comes: exit 5, the job is unknown, and
+// reconcile explains that Rodin cannot look it up.
+func TestGenerateLostAnswerExitsUnknown(t *testing.T) {
+	e, out, errb, srv := rodinEnv(t, func(s *rodintest.Server, hc *httpx.Config) {
+		s.HangCreate.Store(true)
+		hc.RequestTimeout, hc.HeaderTimeout = 300*time.Millisecond, 300*time.Millisecond
+	})
+	code := Run(e, []string{"generate", "--provider", "rodin", "--prompt", "a bell", "--wait"})
+	if code != ExitUnknown || !strings.Contains(errb.String(), "submission unknown") {
+		t.Fatalf("exit %d, stderr %q", code, errb)
+	}
+	id, _, _ := strings.Cut(strings.TrimSpace(out.String()), " ")
+	errb.Reset()
+	if code := Run(e, []string{"jobs", "reconcile", id}); code != ExitFailure || !strings.Contains(errb.String(), "no task list") {
+		t.Fatalf("reconcile exit %d, stderr %q", code, errb)
+	}
+	if code := Run(e, []string{"jobs", "cancel", id}); code != ExitFailure {
+		t.Fatalf("cancel of an unknown job exit %d", code)
+	}
+	if srv.Creates() != 1 {
+		t.Fatalf("%d creates, want 1", srv.Creates())
+	}
+}
+
+func TestJobsCancelRodinKeepsWatching(t *testing.T) {
+	e, out, errb, _ := rodinEnv(t, func(s *rodintest.Server, _ *httpx.Config) { s.StepsPerJob = 40 })
+	if code := Run(e, []string{"generate", "--provider", "rodin", "--prompt", "a cone"}); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errb)
+	}
+	id := strings.TrimSpace(out.String())
+	out.Reset()
+	code := Run(e, []string{"jobs", "cancel", id})
+	if code != ExitUnknown || !strings.Contains(out.String(), "may still charge") {
+		t.Fatalf("cancel exit %d, out %q, err %q", code, out, errb)
+	}
+	lib, _ := e.Library()
+	j, _ := lib.Get(id)
+	if !j.CancelRequested {
+		t.Fatal("cancel not recorded")
+	}
+}
