@@ -94,6 +94,9 @@ func (l *Library) Export(id, dest string, asZip bool) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if strings.TrimSpace(dest) == "" {
+		return "", fmt.Errorf("cannot export job %s: no destination given", id)
+	}
 	if fi, err := os.Stat(dest); err == nil && fi.IsDir() {
 		dest = filepath.Join(dest, j.ID)
 		if asZip {

@@ -210,6 +210,9 @@ func TestExportRefusesChangedFilesAndLeavesNothing(t *testing.T) {
 			t.Fatalf("zip=%v: failed export left %v", asZip, ents)
 		}
 	}
+	if _, err := l.Export(j.ID, "", false); err == nil {
+		t.Fatal("exported to an empty path")
+	}
 	if _, err := l.Export("20261123-000000-ffffffffffff", t.TempDir(), false); err == nil {
 		t.Fatal("exported a missing job")
 	}
