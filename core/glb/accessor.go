@@ -95,7 +95,7 @@ func (l *loader) bufferView(i int) ([]byte, int, error) {
 	bv := l.doc.BufferViews[i]
 	var v view
 	if raw, ok := extension(bv.Extensions, extMeshopt); ok {
-		v.data, v.stride, v.err = l.meshoptView(raw)
+		v.data, v.stride, v.err = l.meshoptView(raw, bv.ByteStride)
 	} else {
 		v.stride = bv.ByteStride
 		var buf []byte

@@ -106,13 +106,16 @@ func splitGLB(data []byte) (container, error) {
 	return c, nil
 }
 
+// jsonUnmarshal is json.Unmarshal (one place to swap the JSON decoder).
+var jsonUnmarshal = json.Unmarshal
+
 func decode(data []byte, dir string) (*Scene, error) {
 	c, err := splitContainer(data)
 	if err != nil {
 		return nil, err
 	}
 	doc := new(gltf.Document)
-	if err := json.Unmarshal(c.json, doc); err != nil {
+	if err := jsonUnmarshal(c.json, doc); err != nil {
 		return nil, fmt.Errorf("glTF JSON is invalid: %w", err)
 	}
 	if v := doc.Asset.Version; v != "" && !strings.HasPrefix(v, "2.") {
