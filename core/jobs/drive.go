@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -194,6 +196,9 @@ func (r *Runner) submit(ctx context.Context, rn *run, p provider.Provider) error
 			}
 		}
 		stage := library.Stage{Name: stageName(p, 0), Submitted: time.Now().UTC()}
+		if rn.cancelAsked() || r.cancelMarked(rn.id) {
+			return r.cancelled(rn)
+		}
 		cancelledMeanwhile := false
 		if _, err := r.update(rn, func(j *library.Job) {
 			if j.CancelRequested {
@@ -349,6 +354,9 @@ func (r *Runner) follow(ctx context.Context, rn *run, p provider.Provider) error
 	for attempt := 0; ; {
 		if rn.cancelAsked() && !cancelTried {
 			cancelTried = true
+			if _, err := r.update(rn, func(j *library.Job) { j.CancelRequested = true }); err != nil {
+				return err
+			}
 			done, err := r.providerCancel(ctx, rn, p, cred, ref)
 			if done || err != nil {
 				return errStop
@@ -555,14 +563,30 @@ func (r *Runner) watchRecord(ctx context.Context, rn *run) {
 			return
 		case <-t.C:
 		}
-		if j, err := r.store.Get(rn.id); err == nil && j.CancelRequested {
+		if r.cancelMarked(rn.id) {
 			rn.cancelOnce.Do(func() { close(rn.cancel) })
 			return
 		}
 	}
 }
 
-// recordPollEvery is how often a watched job's record is re-read for a cancel from elsewhere.
+// cancelMarked reports whether a cancel for the job was asked by any
+// process: a marker file next to the job's lock. A marker, not a field
+// written into the record, because the process driving the job writes the
+// record and a second writer could lose its update in between.
+func (r *Runner) cancelMarked(id string) bool {
+	if r.cfg.LockDir == "" {
+		return false
+	}
+	_, err := os.Stat(r.cancelMarker(id))
+	return err == nil
+}
+
+func (r *Runner) cancelMarker(id string) string {
+	return filepath.Join(r.cfg.LockDir, id+".cancel")
+}
+
+// recordPollEvery is how often a watched job's cancel marker is checked.
 var recordPollEvery = 3 * time.Second
 
 // providerCancel asks the provider to cancel. done=true: the job is

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -211,10 +212,13 @@ func (r *Runner) Cancel(ctx context.Context, id string) (CancelResult, error) {
 	if j.State == library.StateDownloading {
 		return CancelResult{Job: j, Note: DownloadingNote}, nil
 	}
-	j.CancelRequested = true
-	j.Updated = time.Now().UTC()
-	if err := r.store.Put(j); err != nil {
-		return CancelResult{Job: j}, fmt.Errorf("could not record the cancel of job %s: %w", id, err)
+	// The cancel travels as a marker beside the job's lock (seen by whichever
+	// process drives the job) and through the run in this process; the
+	// driver writes it into the record itself, so no update is lost.
+	if r.cfg.LockDir != "" {
+		if err := os.WriteFile(r.cancelMarker(id), []byte(time.Now().UTC().Format(time.RFC3339)), 0o600); err != nil {
+			return CancelResult{Job: j}, fmt.Errorf("could not record the cancel of job %s: %w", id, err)
+		}
 	}
 	r.Start(id)
 	r.mu.Lock()

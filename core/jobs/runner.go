@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -236,7 +237,13 @@ func (r *Runner) runJob(rn *run) {
 		return
 	}
 	rn.set(j)
+	if j.CancelRequested || r.cancelMarked(rn.id) {
+		rn.cancelOnce.Do(func() { close(rn.cancel) })
+	}
 	r.drive(r.ctx, rn)
+	if rn.current().State.Finished() && r.cfg.LockDir != "" {
+		os.Remove(r.cancelMarker(rn.id)) // the cancel is done with
+	}
 	if rn.slot {
 		r.pool(j.Provider).slots.release()
 		rn.slot = false
