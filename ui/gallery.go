@@ -25,9 +25,9 @@ import (
 
 // Gallery sizes and limits.
 const (
-	cellSize        = 168  // a grid cell's thumbnail edge in points
-	thumbCacheLen   = 600  // decoded thumbnails kept in memory
-	thumbWorkers    = 2    // thumbnails decoded (or rendered) at once
+	cellSize        = 168 // a grid cell's thumbnail edge in points
+	thumbCacheLen   = 600 // decoded thumbnails kept in memory
+	thumbWorkers    = 2   // thumbnails decoded (or rendered) at once
 	searchDebounce  = 150 * time.Millisecond
 	galleryAll      = "All"
 	galleryAnyTime  = "Any time"
@@ -39,7 +39,7 @@ const (
 )
 
 var (
-	sortLabels = map[string]library.Sort{sortNewestLabel: library.SortNewest, "Oldest": library.SortOldest, "Name": library.SortName, "Provider": library.SortProvider}
+	sortLabels  = map[string]library.Sort{sortNewestLabel: library.SortNewest, "Oldest": library.SortOldest, "Name": library.SortName, "Provider": library.SortProvider}
 	stateLabels = map[string][]library.State{
 		"Done":    {library.StateDone},
 		"Failed":  {library.StateFailed, library.StateUnknown},
@@ -47,9 +47,9 @@ var (
 	}
 )
 
-// openScene loads a GLB for the preview; nil until the GLB loader is in the
-// build (see scene.go).
-var openScene func(path string) (*glb.Scene, error)
+// openScene loads a GLB for the preview (a variable so a build without a
+// loader can say so).
+var openScene func(path string) (*glb.Scene, error) = glb.Open
 
 // galleryScreen is a virtualised grid of every model with search, filters,
 // sort and a detail pane with the orbit preview.

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"time"
 
 	"meshdrop/core/app"
 	"meshdrop/core/jobs"
@@ -11,30 +12,21 @@ import (
 	"meshdrop/core/provider"
 )
 
-// keyVault is what the screens need from the key vault: metadata to list and
-// pick keys, and the secret only to test a key against its provider.
-// *keys.Vault satisfies it.
+// keyVault is what the screens need from the key vault. *keys.Vault
+// satisfies it; the secret is fetched only to test a key with its provider.
 type keyVault interface {
 	List() []keys.Key
 	Get(id string) (keys.Key, bool)
 	ForProvider(provider string) []keys.Key
 	Secret(id string) (keys.Secret, error)
+	Add(provider, name string, secret keys.Secret, opts keys.AddOptions) (keys.Key, error)
+	Rename(id, newName string) (keys.Key, error)
+	Replace(id string, secret keys.Secret) (keys.Key, error)
+	SetRotateBy(id string, t time.Time) (keys.Key, error)
+	Delete(id string) error
 }
 
-// The vault's editing methods. They are asserted at the point of use so the
-// window keeps building while the vault's final signatures settle; when a
-// method is missing the Keys screen says so instead of failing silently.
-type (
-	keyRenamer interface {
-		Rename(id, name string) (keys.Key, error)
-	}
-	keyReplacer interface {
-		Replace(id string, secret keys.Secret) (keys.Key, error)
-	}
-	keyDeleter interface {
-		Delete(id string) error
-	}
-)
+var _ keyVault = (*keys.Vault)(nil)
 
 // jobRunner is the part of the job runner the window uses. *jobs.Runner
 // satisfies it.
