@@ -7,7 +7,6 @@ import (
 
 	"meshdrop/core/jobs"
 	"meshdrop/core/keys"
-	"meshdrop/core/provider"
 )
 
 const runnerName = "runner"
@@ -28,7 +27,7 @@ func (a *App) Runner() (*jobs.Runner, error) {
 		if err != nil {
 			return nil, nil, err
 		}
-		reg, err := a.providerRegistry()
+		reg, err := a.Providers()
 		if err != nil {
 			return nil, nil, err
 		}
@@ -72,19 +71,9 @@ func (a *App) UseRunner(r *jobs.Runner) error {
 	return nil
 }
 
-// providerRegistry and keyVault reach the getters that providers.go and
-// vault.go in this package define (a.Providers, a.Vault). They are looked up
-// through interfaces so this file builds while those land in parallel; a
-// getter that is missing is reported, never guessed.
-func (a *App) providerRegistry() (*provider.Registry, error) {
-	if p, ok := any(a).(interface {
-		Providers() (*provider.Registry, error)
-	}); ok {
-		return p.Providers()
-	}
-	return nil, fmt.Errorf("this build has no provider registry (app.Providers)")
-}
-
+// keyVault reaches a.Vault (vault.go in this package) through an interface
+// so this file builds while that getter lands in parallel; a missing getter
+// is reported, never guessed.
 func (a *App) keyVault() (*keys.Vault, error) {
 	if p, ok := any(a).(interface{ Vault() (*keys.Vault, error) }); ok {
 		return p.Vault()
