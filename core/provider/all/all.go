@@ -20,6 +20,7 @@ type Builder func(s settings.Settings, log *slog.Logger) (provider.Provider, err
 // has settings, a small func below or in its own file in this package).
 var builders = []Builder{
 	buildRodin,
+	buildSandbox,
 }
 
 // Registry builds every provider. A provider whose settings are wrong (a base
