@@ -2,16 +2,19 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"meshdrop/core/app"
 	"meshdrop/core/jobs"
 	"meshdrop/core/jobs/jobstest"
 	"meshdrop/core/keys"
 	"meshdrop/core/library"
+	"meshdrop/core/paths"
 	"meshdrop/core/provider"
 	"meshdrop/core/provider/httpx"
 	"meshdrop/core/provider/rodin"
@@ -24,13 +27,29 @@ const rodinTestKey = "rdn_cli_test_secret_4242"
 // to a fake Rodin on loopback with one stored key.
 func rodinEnv(t *testing.T, tune func(*rodintest.Server, *httpx.Config)) (*Env, *bytes.Buffer, *bytes.Buffer, *rodintest.Server) {
 	t.Helper()
-	e, out, errb := libEnv(t)
 	srv := rodintest.New(rodinTestKey)
 	t.Cleanup(srv.Close)
 	hc := httpx.Config{Backoff: httpx.Backoff{Base: 5 * time.Millisecond, Max: 20 * time.Millisecond}}
 	if tune != nil {
 		tune(srv, &hc)
 	}
+	e, out, errb := rodinEnvAt(t, context.Background(), t.TempDir(), srv, hc)
+	return e, out, errb, srv
+}
+
+// rodinEnvAt is one Meshdrop process over the folders in root: a second
+// call with the same root is the same user starting Meshdrop again.
+func rodinEnvAt(t *testing.T, ctx context.Context, root string, srv *rodintest.Server, hc httpx.Config) (*Env, *bytes.Buffer, *bytes.Buffer) {
+	t.Helper()
+	dirs := paths.Dirs{Config: filepath.Join(root, "config"), Data: filepath.Join(root, "data"),
+		Library: filepath.Join(root, "data", "library"), Logs: filepath.Join(root, "logs")}
+	ap, err := app.NewAt(ctx, dirs, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ap.Close)
+	var out, errb bytes.Buffer
+	e := &Env{App: ap, Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb}
 	a, err := rodin.New(rodin.Config{BaseURL: srv.BaseURL(), PollEvery: 5 * time.Millisecond, AllowFastPoll: true, HTTP: hc})
 	if err != nil {
 		t.Fatal(err)
@@ -41,15 +60,19 @@ func rodinEnv(t *testing.T, tune func(*rodintest.Server, *httpx.Config)) (*Env, 
 	}
 	ks := jobstest.NewKeys()
 	ks.Add(keys.Key{ID: "rk1", Name: "studio", Provider: provider.Rodin, Source: keys.SourceSession}, rodinTestKey)
-	r, err := jobs.New(e.Ctx, jobs.Config{Store: lib, Keys: ks, Providers: provider.NewRegistry(a),
-		LockDir: t.TempDir(), PublishEvery: 5 * time.Millisecond, RetryBase: 5 * time.Millisecond})
+	r, err := jobs.New(ctx, jobs.Config{Store: lib, Keys: ks, Providers: provider.NewRegistry(a),
+		Limits:  map[string]jobs.Limits{provider.Rodin: {MaxConcurrent: 2, RatePerSecond: 200}},
+		LockDir: filepath.Join(root, "data", "locks"), PublishEvery: 5 * time.Millisecond, RetryBase: 5 * time.Millisecond})
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(root, "data", "locks"), 0o700); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.UseRunner(r); err != nil {
 		t.Fatal(err)
 	}
-	return e, out, errb, srv
+	return e, &out, &errb
 }
 
 func TestGenerateWaitPutsModelInLibrary(t *testing.T) {

@@ -105,7 +105,10 @@ func exitFor(e *Env, ends []library.Job) int {
 // per state change otherwise, or JSON lines with --json. It returns each
 // job's last record, in the order of ids.
 func follow(e *Env, r *jobs.Runner, ids []string, asJSON bool) []library.Job {
-	p := newProgress(e, ids, asJSON)
+	return followWith(e, r, ids, newProgress(e, ids, asJSON))
+}
+
+func followWith(e *Env, r *jobs.Runner, ids []string, p *progress) []library.Job {
 	unsub := r.Subscribe(p.update)
 	ends := make([]library.Job, len(ids))
 	var wg sync.WaitGroup
@@ -132,6 +135,9 @@ type progress struct {
 	e      *Env
 	asJSON bool
 	bar    bool // one job, on a terminal: redraw one line
+	// summary (batches): on a terminal one redrawn line of counts by state;
+	// otherwise a line per job when it ends.
+	summary bool
 	mu     sync.Mutex
 	ids    map[string]bool
 	last   map[string]library.Job
@@ -180,6 +186,13 @@ func (p *progress) update(j library.Job) {
 	case p.bar:
 		fmt.Fprintf(p.e.Stdout, "\r%s", barLine(j, 30))
 		p.drawn = true
+	case p.summary && p.e.StdoutIsTerminal:
+		fmt.Fprintf(p.e.Stdout, "\r%s\x1b[K", countLine(p.last, len(p.ids)))
+		p.drawn = true
+	case p.summary:
+		if j.State.Finished() {
+			fmt.Fprintf(p.e.Stdout, "%s %s\n", j.ID, stateText(j))
+		}
 	case !seen || prev.State != j.State:
 		fmt.Fprintf(p.e.Stdout, "%s %s\n", j.ID, stateText(j))
 	}
@@ -219,6 +232,21 @@ func explain(w io.Writer, j library.Job) {
 	default:
 		fmt.Fprintf(w, "meshdrop: job %s is still %s; it continues where it stopped with 'meshdrop jobs wait %s'\n", j.ID, j.State, j.ID)
 	}
+}
+
+// countLine is "3/10 done, 1 failed, 2 running, …" over the jobs seen.
+func countLine(last map[string]library.Job, total int) string {
+	n := map[library.State]int{}
+	for _, j := range last {
+		n[j.State]++
+	}
+	parts := []string{fmt.Sprintf("%d/%d done", n[library.StateDone], total)}
+	for _, st := range allStates {
+		if st != library.StateDone && n[st] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n[st], st))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // barLine is "[#######.......]  45% running  ID".
