@@ -138,10 +138,10 @@ type progress struct {
 	// summary (batches): on a terminal one redrawn line of counts by state;
 	// otherwise a line per job when it ends.
 	summary bool
-	mu     sync.Mutex
-	ids    map[string]bool
-	last   map[string]library.Job
-	drawn  bool
+	mu      sync.Mutex
+	ids     map[string]bool
+	last    map[string]library.Job
+	drawn   bool
 }
 
 func newProgress(e *Env, ids []string, asJSON bool) *progress {
