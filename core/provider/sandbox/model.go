@@ -113,8 +113,13 @@ func ReliefModel(data []byte, name, detail string) (*meshio.Model, error) {
 	w, h := b.Dx(), b.Dy()
 	// The texture: the image, at most reliefTexMax on its longest side.
 	tw, th := fit(w, h, reliefTexMax)
-	tex := image.NewNRGBA(image.Rect(0, 0, tw, th))
-	draw.ApproxBiLinear.Scale(tex, tex.Bounds(), img, b, draw.Src, nil)
+	// RGBA is draw's fast destination; transparent parts end up over black.
+	tex := image.NewRGBA(image.Rect(0, 0, tw, th))
+	if tw == w && th == h {
+		draw.Draw(tex, tex.Bounds(), img, b.Min, draw.Src)
+	} else {
+		draw.ApproxBiLinear.Scale(tex, tex.Bounds(), img, b, draw.Src, nil)
+	}
 	for i := 3; i < len(tex.Pix); i += 4 {
 		tex.Pix[i] = 255 // the plate is opaque
 	}
@@ -125,13 +130,19 @@ func ReliefModel(data []byte, name, detail string) (*meshio.Model, error) {
 	// The height field: brightness on a grid of at most n cells a side.
 	gw, gh := fit(w, h, segments(detail)*2)
 	gw, gh = max(gw, 2), max(gh, 2)
-	hf := image.NewGray(image.Rect(0, 0, gw+1, gh+1))
-	draw.ApproxBiLinear.Scale(hf, hf.Bounds(), img, b, draw.Src, nil)
+	// Scaled from the texture , then
+	// brightness by the Rec. 601 weights.
+	hf := image.NewRGBA(image.Rect(0, 0, gw+1, gh+1))
+	draw.ApproxBiLinear.Scale(hf, hf.Bounds(), tex, tex.Bounds(), draw.Src, nil)
+	lum := func(x, y int) float64 {
+		c := hf.RGBAAt(x, y)
+		return (0.299*float64(c.R) + 0.587*float64(c.G) + 0.114*float64(c.B)) / 255
+	}
 	// One unit across the longest side, standing upright facing +Z.
 	sx, sy := float64(w)/float64(max(w, h)), float64(h)/float64(max(w, h))
 	height := func(u, v float64) float64 {
 		x, y := int(math.Round(u*float64(gw))), int(math.Round(v*float64(gh)))
-		return reliefBase + reliefDepth*float64(hf.GrayAt(x, y).Y)/255
+		return reliefBase + reliefDepth*lum(x, y)
 	}
 	at := func(u, v, z float64) [3]float64 { return [3]float64{(u - 0.5) * sx, (1 - v) * sy, z} }
 	top := grid(gw, gh, func(u, v float64) [3]float64 { return at(u, v, height(u, v)) })

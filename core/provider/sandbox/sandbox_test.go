@@ -356,7 +356,11 @@ func TestImageBecomesTexturedRelief(t *testing.T) {
 	}
 	dir := t.TempDir()
 	var files []string
-	for name, data := range map[string][]byte{"png": pngBytes(t, 80, 60), "jpeg": jb.Bytes()} {
+	webp, err := os.ReadFile("testdata/blue-purple-pink.lossy.webp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{"png": pngBytes(t, 80, 60), "jpeg": jb.Bytes(), "webp": webp} {
 		_, glb := run(t, s, c, provider.Request{Mode: provider.ModeImage, Images: []provider.Image{{Name: "in." + name, Data: data}}})
 		sum, err := meshiotest.Inspect(glb)
 		if err != nil {
