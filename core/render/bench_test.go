@@ -54,3 +54,21 @@ func BenchmarkThumbnail256Sphere200k(b *testing.B) {
 		Thumbnail(s, 256)
 	}
 }
+
+// BenchmarkPreview512Draft800k is a dragging frame of an 800k-triangle mesh
+// (the corpus's largest).
+func BenchmarkPreview512Draft800k(b *testing.B) {
+	s := scene([]glb.Material{solid(0.8, 0.8, 0.8)}, sphere(632, 0))
+	r := NewRenderer(s)
+	img := image.NewNRGBA(image.Rect(0, 0, 512, 512))
+	o := NewOrbit(s, 1)
+	opt := Options{HalfResolution: true}
+	r.Draw(img, o.Camera(), opt)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		o.Rotate(0.01, 0)
+		r.Draw(img, o.Camera(), opt)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "fps")
+}

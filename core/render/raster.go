@@ -65,7 +65,7 @@ func (r *Renderer) drawTri(ps *primState, t, y0, y1 int) bool {
 		return r.drawClipped(ps, idx, v0, v1, v2, y0, y1)
 	}
 	area := (v1.sx-v0.sx)*(v2.sy-v0.sy) - (v1.sy-v0.sy)*(v2.sx-v0.sx)
-	front := area < 0
+	front := (area < 0) != ps.flip
 	var tv [3]tvert
 	for k, v := range [3]*vert{v0, v1, v2} {
 		tv[k].x, tv[k].y, tv[k].iw = v.sx, v.sy, v.iw
@@ -80,7 +80,7 @@ func (r *Renderer) drawClipped(ps *primState, idx []uint32, v0, v1, v2 *vert, y0
 	// Orientation from the homogeneous determinant: valid even with a
 	// corner behind the eye, and equal in sign to the screen area.
 	d := v0.cx*(-v1.cy*v2.cw+v2.cy*v1.cw) - v1.cx*(-v0.cy*v2.cw+v2.cy*v0.cw) + v2.cx*(-v0.cy*v1.cw+v1.cy*v0.cw)
-	front := d < 0
+	front := (d < 0) != ps.flip
 	if d == 0 || (ps.cull && !front) {
 		return false
 	}
@@ -318,12 +318,20 @@ func (mt *mipTex) level(p0, p1, p2 *tvert, pixelArea float32) *mipLevel {
 	if pixelArea <= 0 || texArea <= pixelArea || texArea != texArea {
 		return l0
 	}
-	lod := 0.5 * math.Log2(float64(texArea/pixelArea))
-	n := int(lod + 0.5)
+	n := int(0.5*fastLog2(texArea/pixelArea) + 0.5)
 	if n >= len(mt.levels) {
 		n = len(mt.levels) - 1
 	}
 	return &mt.levels[n]
+}
+
+// fastLog2 approximates log2 of a positive normal float32 from its bits
+// (exponent plus linear mantissa: within 0.09), enough to pick a mip level.
+func fastLog2(v float32) float32 {
+	b := math.Float32bits(v)
+	e := float32(int32(b>>23&0xff) - 127)
+	m := math.Float32frombits(b&0x007fffff | 0x3f800000) // in [1, 2)
+	return e + m - 1
 }
 
 // resolveStage turns 16 rows of the frame buffer into the destination:
@@ -404,6 +412,42 @@ func smoothNormals(p *glb.Prim) []float32 {
 		n[i], n[i+1], n[i+2] = v[0], v[1], v[2]
 	}
 	return n
+}
+
+// insideOut reports whether a primitive's winding is clockwise seen from
+// outside (its signed volume is clearly negative: TRELLIS outputs exported
+// by trimesh are like that, and Blender hides it by not culling), and the
+// sign that makes its normals point out. Open sheets have a signed volume
+// near zero and are left alone.
+func insideOut(p *glb.Prim, normals []float32, c [3]float32) (flip bool, nsign float32) {
+	var vol, absVol, agree float64
+	pos := p.Positions
+	nv := uint32(len(pos) / 3)
+	at := func(i uint32) [3]float32 {
+		return [3]float32{pos[i*3] - c[0], pos[i*3+1] - c[1], pos[i*3+2] - c[2]}
+	}
+	for t := 0; t+2 < len(p.Indices); t += 3 {
+		i0, i1, i2 := p.Indices[t], p.Indices[t+1], p.Indices[t+2]
+		if i0 >= nv || i1 >= nv || i2 >= nv {
+			continue
+		}
+		a, b, d := at(i0), at(i1), at(i2)
+		f := cross3(sub3(b, a), sub3(d, a))
+		v := float64(dot3(a, cross3(b, d)))
+		vol += v
+		absVol += math.Abs(v)
+		if len(normals) >= int(nv)*3 {
+			agree += float64(f[0]*normals[i0*3] + f[1]*normals[i0*3+1] + f[2]*normals[i0*3+2])
+		}
+	}
+	if absVol == 0 || vol > -0.25*absVol {
+		return false, 1
+	}
+	// Normals that follow the (inverted) winding point inwards too.
+	if agree > 0 {
+		return true, -1
+	}
+	return true, 1
 }
 
 func primCentroid(p *glb.Prim) [3]float32 {

@@ -430,3 +430,45 @@ func sphere(n int, mat int) glb.Prim {
 	p.Material = mat
 	return p
 }
+
+func TestFastLog2(t *testing.T) {
+	for _, v := range []float32{1, 1.5, 2, 3, 4, 10, 1000, 12345.6, 1e6} {
+		if got, want := fastLog2(v), math.Log2(float64(v)); math.Abs(float64(got)-want) > 0.09 {
+			t.Errorf("fastLog2(%g) = %g, want %g", v, got, want)
+		}
+	}
+}
+
+func TestInsideOutMeshIsDrawnFromOutside(t *testing.T) {
+	// A cube whose every face is wound clockwise (inside out, as trimesh
+	// exports some TRELLIS outputs), with normals that follow that winding
+	// (inwards), as a loader computes them.
+	in := cube([3]float32{}, 1, 0)
+	for i := 0; i < len(in.Indices); i += 3 {
+		in.Indices[i+1], in.Indices[i+2] = in.Indices[i+2], in.Indices[i+1]
+	}
+	for i := range in.Normals {
+		in.Normals[i] = -in.Normals[i]
+	}
+	grey := solid(0.7, 0.7, 0.7)
+	want := Thumbnail(scene([]glb.Material{grey}, cube([3]float32{}, 1, 0)), 64)
+	got := Thumbnail(scene([]glb.Material{grey}, in), 64)
+	_, nWant := coverage(want)
+	_, nGot := coverage(got)
+	if nGot != nWant {
+		t.Fatalf("inside-out cube covers %d px, the same cube wound right %d", nGot, nWant)
+	}
+	for i := range want.Pix {
+		if d := int(want.Pix[i]) - int(got.Pix[i]); d > 2 || d < -2 {
+			t.Fatalf("byte %d: inside-out cube %d, right cube %d: lit differently", i, got.Pix[i], want.Pix[i])
+		}
+	}
+	// An open sheet wound either way is not "inside out": culling stays.
+	if flip, _ := insideOut(&in, in.Normals, [3]float32{}); !flip {
+		t.Error("inside-out cube not detected")
+	}
+	q := quad(0, 0, 0, 1, 0)
+	if flip, _ := insideOut(&q, q.Normals, [3]float32{0, 0, 0}); flip {
+		t.Error("a flat quad was taken for inside out")
+	}
+}

@@ -78,6 +78,11 @@ type primState struct {
 	kd, ks   float32
 	unlit    bool
 	centroid [3]float32
+	// flip is set for primitives that are inside out (clockwise winding,
+	// as some generators export): their clockwise faces are the front.
+	flip bool
+	// nsign turns normals that point inwards, with such a winding, out.
+	nsign float32
 }
 
 type triChunk struct {
@@ -157,6 +162,7 @@ func NewRenderer(s *glb.Scene) *Renderer {
 		ps.kd, ps.ks = surfaceResponse(mat)
 		ps.emissive = emissiveShare(mat)
 		ps.centroid = primCentroid(p)
+		ps.flip, ps.nsign = insideOut(p, ps.normals, ps.centroid)
 		r.prims = append(r.prims, ps)
 		// Only whole triangles whose indices are in range are drawn.
 		nt := len(p.Indices) / 3
@@ -390,9 +396,10 @@ func (r *Renderer) vertexStage(item int) {
 			o.sy = vb.cy - o.cy*o.iw
 		}
 		n := nrm[v*3 : v*3+3 : v*3+3]
-		nx := n[0]*vb.right[0] + n[1]*vb.right[1] + n[2]*vb.right[2]
-		ny := n[0]*vb.up[0] + n[1]*vb.up[1] + n[2]*vb.up[2]
-		nz := -(n[0]*vb.fwd[0] + n[1]*vb.fwd[1] + n[2]*vb.fwd[2])
+		ns := ps.nsign
+		nx := (n[0]*vb.right[0] + n[1]*vb.right[1] + n[2]*vb.right[2]) * ns
+		ny := (n[0]*vb.up[0] + n[1]*vb.up[1] + n[2]*vb.up[2]) * ns
+		nz := -(n[0]*vb.fwd[0] + n[1]*vb.fwd[1] + n[2]*vb.fwd[2]) * ns
 		o.lf, o.sf = light(nx, ny, nz)
 		if ps.twoSided {
 			o.lb, o.sb = light(-nx, -ny, -nz)
@@ -427,7 +434,7 @@ func (r *Renderer) binStage(item int) {
 			continue
 		}
 		area := (v1.sx-v0.sx)*(v2.sy-v0.sy) - (v1.sy-v0.sy)*(v2.sx-v0.sx)
-		if area == 0 || (ps.cull && area > 0) { // glTF front faces are counter-clockwise: negative here (y down)
+		if area == 0 || (ps.cull && (area > 0) != ps.flip) { // glTF front faces are counter-clockwise: negative here (y down)
 			continue
 		}
 		minX, maxX := min(v0.sx, v1.sx, v2.sx), max(v0.sx, v1.sx, v2.sx)

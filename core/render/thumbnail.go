@@ -69,17 +69,10 @@ func Turntable(s *glb.Scene, size, frames int) []*image.NRGBA {
 	return out
 }
 
-// openScene loads a GLB file; it is glb.Open once the loader has landed
-// (see thumbfile.go).
-var openScene func(path string) (*glb.Scene, error)
-
 // ThumbnailFile loads glbPath, draws a size×size thumbnail and writes it
 // to pngPath atomically (readers never see a partial PNG).
 func ThumbnailFile(glbPath, pngPath string, size int) error {
-	if openScene == nil {
-		return fmt.Errorf("cannot make a thumbnail of %s: this build has no GLB loader", glbPath)
-	}
-	s, err := openScene(glbPath)
+	s, err := glb.Open(glbPath)
 	if err != nil {
 		return fmt.Errorf("cannot make a thumbnail of %s: %w", glbPath, err)
 	}
