@@ -9,6 +9,7 @@ import (
 
 	"meshdrop/core/provider"
 	"meshdrop/core/provider/httpx"
+	"meshdrop/core/provider/meshy"
 	"meshdrop/core/provider/rodin"
 	"meshdrop/core/settings"
 )
@@ -19,6 +20,7 @@ type Builder func(s settings.Settings, log *slog.Logger) (provider.Provider, err
 // builders is the list of providers. To add one, append a line (and, if it
 // has settings, a small func below or in its own file in this package).
 var builders = []Builder{
+	buildMeshy,
 	buildRodin,
 	buildSandbox,
 }
@@ -56,5 +58,13 @@ func buildRodin(s settings.Settings, log *slog.Logger) (provider.Provider, error
 		BaseURL: s.BaseURL(provider.Rodin, rodin.DefaultBaseURL),
 		Log:     log,
 		HTTP:    HTTPConfig(s, provider.Rodin),
+	})
+}
+
+func buildMeshy(s settings.Settings, log *slog.Logger) (provider.Provider, error) {
+	return meshy.New(meshy.Config{
+		BaseURL: s.BaseURL(provider.Meshy, meshy.DefaultBaseURL),
+		Log:     log,
+		HTTP:    HTTPConfig(s, provider.Meshy),
 	})
 }

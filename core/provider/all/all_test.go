@@ -7,6 +7,7 @@ import (
 
 	"meshdrop/core/keys"
 	"meshdrop/core/provider"
+	"meshdrop/core/provider/meshy/meshytest"
 	"meshdrop/core/provider/rodin/rodintest"
 	"meshdrop/core/settings"
 )
@@ -62,5 +63,22 @@ func TestEveryProviderIsConsistent(t *testing.T) {
 				t.Errorf("%s: its own defaults fail for %s: %v", p.ID(), m, err)
 			}
 		}
+	}
+}
+
+func TestMeshyEnvURLOverride(t *testing.T) {
+	srv := meshytest.New(t, "msy_abcdefghijklmnopqrstuvwxyz0123456789")
+	t.Setenv(settings.EnvURL(provider.Meshy), srv.BaseURL())
+	reg, err := Registry(settings.Default(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := reg.Get(provider.Meshy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := p.Balance(context.Background(), provider.Credential{Name: "k", Secret: keys.NewSecret("msy_abcdefghijklmnopqrstuvwxyz0123456789")})
+	if err != nil || b.Credits != srv.Balance {
+		t.Fatalf("balance %+v err %v", b, err)
 	}
 }
