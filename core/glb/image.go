@@ -39,9 +39,14 @@ func (f imageFormat) mime() string {
 	return ""
 }
 
-// maxTexturePixels bounds a texture's decoded size (16384² is the largest
-// any GPU accepts); the header is checked before decoding.
-const maxTexturePixels = 16384 * 16384
+// maxTexturePixels bounds a texture's decoded size; the header is checked
+// before decoding. maxTextureRatio bounds decoded bytes per encoded byte
+// (deflate cannot exceed ~1032:1), so a tiny file cannot declare a giant
+// image and make us allocate for it.
+const (
+	maxTexturePixels = 8192 * 8192
+	maxTextureRatio  = 1100
+)
 
 func sniffImage(b []byte) imageFormat {
 	switch {
@@ -74,7 +79,8 @@ func decodeImage(data []byte, f imageFormat) (*image.NRGBA, error) {
 	if err != nil {
 		return nil, fmt.Errorf("texture header: %w", err)
 	}
-	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > maxTexturePixels {
+	pixels := int64(cfg.Width) * int64(cfg.Height)
+	if cfg.Width <= 0 || cfg.Height <= 0 || pixels > maxTexturePixels || pixels*4 > int64(len(data))*maxTextureRatio+1<<16 {
 		return nil, fmt.Errorf("texture size %d×%d is not supported", cfg.Width, cfg.Height)
 	}
 	var img image.Image

@@ -284,6 +284,11 @@ func (l *loader) addPrimitive(p *gltf.Primitive, world [16]float64, sk *skinning
 			idx[i] = uint32(i)
 		}
 	}
+	if p.Mode != gltf.PrimitiveTriangles {
+		if err := l.spend(int64(len(idx)) * 12); err != nil {
+			return err
+		}
+	}
 	switch p.Mode {
 	case gltf.PrimitiveTriangleStrip:
 		idx = stripToList(idx)
