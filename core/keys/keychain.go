@@ -40,7 +40,7 @@ var ErrSecretMissing = errors.New("the key's secret is missing from the keychain
 // secret: the underlying error comes from D-Bus or go-keyring, and is scrubbed
 // of the secret being stored just in case.
 type KeychainError struct {
-	Op     string // what Meshdrop was doing: "store", "read", "delete", "check"
+	Op     string // what Meshdrop was doing: "store a key", "read a key", "delete a key", "reach the keychain"
 	Locked bool   // the keychain is there but locked
 	Err    error  // the cause, for errors.Is/As and logs
 }
@@ -50,12 +50,12 @@ func (e *KeychainError) Error() string {
 	if e.Locked {
 		what = "The keychain is locked"
 	}
-	return fmt.Sprintf("%s (could not %s a key: %v). Meshdrop keeps secrets only in the OS keychain, never in a file. "+
+	return fmt.Sprintf("%s (could not %s: %v). Meshdrop keeps secrets only in the OS keychain, never in a file. "+
 		"Start or unlock a Secret Service (GNOME Keyring: gnome-keyring-daemon --unlock --components=secrets; "+
 		"KWallet with its Secret Service enabled; or KeePassXC with Secret Service integration on), "+
 		"run Meshdrop inside dbus-run-session when there is no D-Bus session (SSH, containers), "+
 		"or meanwhile use environment variables (MESHY_API_KEY, TRIPO_API_KEY, RODIN_API_KEY, GENX3D_API_KEY) "+
-		"or a session-only key that lives in memory until Meshdrop quits", what, e.Op, e.Err)
+		"or a session-only key that lives in memory until Meshdrop quits.", what, e.Op, e.Err)
 }
 
 // Unwrap gives the cause.
@@ -92,7 +92,7 @@ func (k keychain) call(f func() error) error {
 
 func (k keychain) set(id string, secret Secret) error {
 	err := k.call(func() error { return keyring.Set(k.service, id, secret.Reveal()) })
-	return k.explain("store", err, secret)
+	return k.explain("store a key", err, secret)
 }
 
 func (k keychain) get(id string) (Secret, error) {
@@ -103,14 +103,14 @@ func (k keychain) get(id string) (Secret, error) {
 		return err
 	})
 	if err != nil {
-		return Secret{}, k.explain("read", err, Secret{})
+		return Secret{}, k.explain("read a key", err, Secret{})
 	}
 	return NewSecret(v), nil
 }
 
 func (k keychain) delete(id string) error {
 	err := k.call(func() error { return keyring.Delete(k.service, id) })
-	return k.explain("delete", err, Secret{})
+	return k.explain("delete a key", err, Secret{})
 }
 
 // check reports nil when the keychain answers (a lookup of an item that does
@@ -123,7 +123,7 @@ func (k keychain) check() error {
 	if err != nil {
 		var ke *KeychainError
 		if errors.As(err, &ke) {
-			ke.Op = "check"
+			ke.Op = "reach the keychain"
 		}
 	}
 	return err

@@ -170,14 +170,20 @@ func writeMetadata(path string, keys []Key) error {
 
 // fileStamp tells whether the file changed since it was read (another
 // Meshdrop process wrote it).
+// Each save renames a new file into place, so the file's identity (inode)
+// changes even when the time and size come out the same.
 type fileStamp struct {
-	mod  time.Time
-	size int64
-	ok   bool
+	info fs.FileInfo
 }
 
-func stampOf(st fs.FileInfo) fileStamp {
-	return fileStamp{mod: st.ModTime(), size: st.Size(), ok: true}
+func stampOf(st fs.FileInfo) fileStamp { return fileStamp{info: st} }
+
+// same reports whether both stamps describe the same unchanged file (or both no file).
+func (a fileStamp) same(b fileStamp) bool {
+	if a.info == nil || b.info == nil {
+		return a.info == nil && b.info == nil
+	}
+	return os.SameFile(a.info, b.info) && a.info.ModTime().Equal(b.info.ModTime()) && a.info.Size() == b.info.Size()
 }
 
 func statStamp(path string) fileStamp {

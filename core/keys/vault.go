@@ -143,7 +143,7 @@ func (v *Vault) KeychainStatus() error { return v.kc.check() }
 // reload re-reads the metadata file when it changed (or always with force).
 // Called with v.mu held.
 func (v *Vault) reload(force bool) error {
-	if !force && statStamp(v.path) == v.stamp {
+	if !force && statStamp(v.path).same(v.stamp) {
 		return nil
 	}
 	lock, err := lockFile(lockPath(filepath.Dir(v.path)))
