@@ -259,22 +259,7 @@ func (l *loader) floats(i int, want int, fill float32) ([]float32, int, error) {
 	out := make([]float32, a.Count*want)
 	n := min(want, lay.comps)
 	if lay.data != nil {
-		if lay.ctype == gltf.ComponentFloat && n == 3 && lay.comps >= 3 {
-			// The common case (float VEC3), without a per-component switch.
-			d := lay.data
-			for k := 0; k < a.Count; k++ {
-				p := d[k*lay.stride:]
-				out[k*3] = math.Float32frombits(binary.LittleEndian.Uint32(p))
-				out[k*3+1] = math.Float32frombits(binary.LittleEndian.Uint32(p[4:]))
-				out[k*3+2] = math.Float32frombits(binary.LittleEndian.Uint32(p[8:]))
-			}
-		} else {
-			for k := 0; k < a.Count; k++ {
-				for c := 0; c < n; c++ {
-					out[k*want+c] = lay.component(k, c)
-				}
-			}
-		}
+		readComponents(&lay, out, want, n)
 	}
 	if n < want {
 		for k := 0; k < a.Count; k++ {
@@ -421,4 +406,82 @@ func (l *loader) indices(i int, vertexCount int) ([]uint32, error) {
 		return nil, fmt.Errorf("index accessor %d has %d indices outside %d vertices", i, bad, vertexCount)
 	}
 	return out, nil
+}
+
+// readComponents converts the first n components of every element into
+// out (want floats per element), one loop per component type so the inner
+// loop has no type switch.
+func readComponents(lay *elementLayout, out []float32, want, n int) {
+	d, st, count := lay.data, lay.stride, lay.count
+	le := binary.LittleEndian
+	switch lay.ctype {
+	case gltf.ComponentFloat:
+		if n == 3 && want == 3 {
+			for k := 0; k < count; k++ {
+				p := d[k*st : k*st+12]
+				o := out[k*3 : k*3+3]
+				o[0] = math.Float32frombits(le.Uint32(p))
+				o[1] = math.Float32frombits(le.Uint32(p[4:]))
+				o[2] = math.Float32frombits(le.Uint32(p[8:]))
+			}
+			return
+		}
+		for k := 0; k < count; k++ {
+			p := d[k*st:]
+			for c := 0; c < n; c++ {
+				out[k*want+c] = math.Float32frombits(le.Uint32(p[c*4:]))
+			}
+		}
+	case gltf.ComponentUbyte:
+		scale := float32(1)
+		if lay.norm {
+			scale = 1.0 / 255
+		}
+		for k := 0; k < count; k++ {
+			p := d[k*st:]
+			for c := 0; c < n; c++ {
+				out[k*want+c] = float32(p[c]) * scale
+			}
+		}
+	case gltf.ComponentByte:
+		for k := 0; k < count; k++ {
+			p := d[k*st:]
+			for c := 0; c < n; c++ {
+				v := float32(int8(p[c]))
+				if lay.norm {
+					v = max(v/127, -1)
+				}
+				out[k*want+c] = v
+			}
+		}
+	case gltf.ComponentUshort:
+		scale := float32(1)
+		if lay.norm {
+			scale = 1.0 / 65535
+		}
+		for k := 0; k < count; k++ {
+			p := d[k*st:]
+			for c := 0; c < n; c++ {
+				out[k*want+c] = float32(le.Uint16(p[c*2:])) * scale
+			}
+		}
+	case gltf.ComponentShort:
+		for k := 0; k < count; k++ {
+			p := d[k*st:]
+			for c := 0; c < n; c++ {
+				v := float32(int16(le.Uint16(p[c*2:])))
+				if lay.norm {
+					v = max(v/32767, -1)
+				}
+				out[k*want+c] = v
+			}
+		}
+	default:
+		for k := 0; k < count; k++ {
+			p := d[k*st:]
+			for c := 0; c < n; c++ {
+				out[k*want+c] = decodeComponent(p[c*4:], gltf.ComponentUint, lay.norm)
+			}
+		}
+	}
 }

@@ -108,11 +108,44 @@ func (l *loader) load() (*Scene, error) {
 	}
 	l.usedMats = make([]bool, len(doc.Materials))
 	l.buildHierarchy()
-	l.walkScene()
-
+	draw := l.walkScene()
+	// Textures first: they decode in the background while the geometry
+	// below is built, and only those of drawn materials are decoded.
+	l.markUsedMaterials(draw)
 	l.buildMaterials()
+	for _, d := range draw {
+		if err := l.addMesh(l.doc.Nodes[d.node], d.world); err == errBudget {
+			l.note(NoteTruncated)
+			break
+		}
+	}
 	l.finish()
 	return s, nil
+}
+
+// drawItem is a node with a mesh and its world matrix.
+type drawItem struct {
+	node  int
+	world [16]float64
+}
+
+// markUsedMaterials flags the materials of primitives that will be drawn.
+func (l *loader) markUsedMaterials(draw []drawItem) {
+	for _, d := range draw {
+		mi := *l.doc.Nodes[d.node].Mesh
+		if mi < 0 || mi >= len(l.doc.Meshes) || l.doc.Meshes[mi] == nil {
+			continue
+		}
+		for _, p := range l.doc.Meshes[mi].Primitives {
+			if p == nil || p.Material == nil || *p.Material < 0 || *p.Material >= len(l.usedMats) {
+				continue
+			}
+			if _, draco := extension(p.Extensions, extDraco); draco {
+				continue
+			}
+			l.usedMats[*p.Material] = true
+		}
+	}
 }
 
 // buildHierarchy records each node's parent (the first one, if a broken file
@@ -168,9 +201,10 @@ func (l *loader) worldOf(i int) [16]float64 {
 	return l.world[i]
 }
 
-// walkScene draws the default scene (or the first; or, with no scenes, every
-// root node), visiting each node once.
-func (l *loader) walkScene() {
+// walkScene lists the nodes with meshes of the default scene (or the first;
+// or, with no scenes, every root node), visiting each node once.
+func (l *loader) walkScene() []drawItem {
+	var draw []drawItem
 	doc := l.doc
 	var roots []int
 	switch {
@@ -206,15 +240,13 @@ func (l *loader) walkScene() {
 		nd := doc.Nodes[i]
 		w := mul4(it.world, localMatrix(nd))
 		if nd.Mesh != nil {
-			if err := l.addMesh(nd, w); err == errBudget {
-				l.note(NoteTruncated)
-				return
-			}
+			draw = append(draw, drawItem{i, w})
 		}
 		for k := len(nd.Children) - 1; k >= 0; k-- {
 			stack = append(stack, item{nd.Children[k], w, it.depth + 1})
 		}
 	}
+	return draw
 }
 
 func (l *loader) addMesh(nd *gltf.Node, world [16]float64) error {
@@ -303,7 +335,6 @@ func (l *loader) addPrimitive(p *gltf.Primitive, world [16]float64, sk *skinning
 	prim := Prim{Positions: pos, Indices: idx, Material: -1}
 	if p.Material != nil && *p.Material >= 0 && *p.Material < len(l.doc.Materials) {
 		prim.Material = *p.Material
-		l.usedMats[prim.Material] = true
 	}
 
 	// Optional attributes: a damaged one is dropped, not the primitive.
