@@ -130,7 +130,7 @@ func ReliefModel(data []byte, name, detail string) (*meshio.Model, error) {
 	// The height field: brightness on a grid of at most n cells a side.
 	gw, gh := fit(w, h, segments(detail)*2)
 	gw, gh = max(gw, 2), max(gh, 2)
-	// Scaled from the texture , then
+	// Scaled from the texture, then
 	// brightness by the Rec. 601 weights.
 	hf := image.NewRGBA(image.Rect(0, 0, gw+1, gh+1))
 	draw.ApproxBiLinear.Scale(hf, hf.Bounds(), tex, tex.Bounds(), draw.Src, nil)
