@@ -249,8 +249,8 @@ func (g *GenX3D) NextStage(context.Context, provider.Credential, provider.Reques
 // number in the docs' example; a string is accepted too.
 type exportAnswer struct {
 	FileID      flexString `json:"file_id"`
-	DownloadURL string      `json:"download_url"`
-	Format      string      `json:"format"`
+	DownloadURL string     `json:"download_url"`
+	Format      string     `json:"format"`
 	FileSize    flexString `json:"file_size"`
 }
 
