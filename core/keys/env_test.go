@@ -55,7 +55,6 @@ func TestImportEnvFile(t *testing.T) {
 	if err := os.WriteFile(envFile, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	st0, _ := os.Stat(envFile)
 	res, err := v.ImportEnvFile(envFile)
 	if err != nil {
 		t.Fatal(err)
@@ -99,7 +98,7 @@ func TestImportEnvFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := sha256.Sum256([]byte("MESHY_API_KEY=" + m2 + "\n"))
-	st0, _ = os.Stat(envFile)
+	st0, _ := os.Stat(envFile)
 	res3, err := v.ImportEnvFile(envFile)
 	if err != nil || len(res3) != 1 || res3[0].Key.Name != "Meshy (.env) 2" {
 		t.Fatalf("third import: %v %+v", err, res3)
