@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -324,6 +325,9 @@ func (l *Library) putLocked(j *Job) error {
 		return fmt.Errorf("cannot encode job %s: %w", j.ID, err)
 	}
 	data = append(data, '\n')
+	if len(data) > maxRecordSize {
+		return fmt.Errorf("cannot save job %s: its record would be %d bytes, over the %d-byte limit (a very long note or prompt?)", j.ID, len(data), maxRecordSize)
+	}
 	jp := filepath.Join(l.dir, j.ID, JobFile)
 	if err := fsutil.WriteFileAtomic(jp, data, 0o600); err != nil {
 		return fmt.Errorf("could not save job %s (is the disk full? the previous record is kept): %w", j.ID, err)
@@ -347,14 +351,17 @@ func (l *Library) Get(id string) (Job, error) {
 		return Job{}, fmt.Errorf("job %q: %w", id, ErrNoJob)
 	}
 	jp := filepath.Join(l.dir, id, JobFile)
-	data, err := os.ReadFile(jp)
+	data, err := readRecord(jp)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Job{}, fmt.Errorf("job %s: %w", id, ErrNoJob)
 	}
-	if err != nil {
+	if err != nil && !errors.Is(err, errTooLarge) {
 		return Job{}, fmt.Errorf("cannot read job %s: %w", id, err)
 	}
-	j, err := decodeJob(data)
+	var j Job
+	if err == nil {
+		j, err = decodeJob(data)
+	}
 	if err == nil || errors.Is(err, errNewerSchema) {
 		if j.ID == id {
 			return j, nil
@@ -365,7 +372,7 @@ func (l *Library) Get(id string) (Job, error) {
 	mu.Lock()
 	defer mu.Unlock()
 	// Check again under the lock: a Put may have just replaced the file.
-	if again, rerr := os.ReadFile(jp); rerr == nil && string(again) != string(data) {
+	if again, rerr := readRecord(jp); rerr == nil && string(again) != string(data) {
 		if j2, err2 := decodeJob(again); (err2 == nil || errors.Is(err2, errNewerSchema)) && j2.ID == id {
 			return j2, nil
 		}
@@ -491,7 +498,7 @@ func (l *Library) getLocked(id string) (Job, error) {
 	if !ValidID(id) {
 		return Job{}, fmt.Errorf("job %q: %w", id, ErrNoJob)
 	}
-	data, err := os.ReadFile(filepath.Join(l.dir, id, JobFile))
+	data, err := readRecord(filepath.Join(l.dir, id, JobFile))
 	if errors.Is(err, fs.ErrNotExist) {
 		return Job{}, fmt.Errorf("job %s: %w", id, ErrNoJob)
 	}
@@ -602,12 +609,15 @@ func (l *Library) Delete(id string) error {
 // loadFile reads and checks one job.json during Open; a damaged one is
 // moved aside and reported.
 func (l *Library) loadFile(id, jp string) (Job, bool) {
-	data, err := os.ReadFile(jp)
-	if err != nil {
+	data, err := readRecord(jp)
+	if err != nil && !errors.Is(err, errTooLarge) {
 		l.problems = append(l.problems, Problem{JobID: id, Path: jp, Err: err.Error(), At: l.cfg.Now()})
 		return Job{}, false
 	}
-	j, err := decodeJob(data)
+	var j Job
+	if err == nil {
+		j, err = decodeJob(data)
+	}
 	if errors.Is(err, errNewerSchema) {
 		l.problems = append(l.problems, Problem{JobID: id, Path: jp, Err: err.Error() + "; it loads, but changes made here may drop details", At: l.cfg.Now()})
 		err = nil
@@ -642,6 +652,29 @@ func (l *Library) quarantineLocked(id, path string, cause error) {
 		fsutil.SyncDir(filepath.Dir(path))
 	}
 	l.problems = append(l.problems, p)
+}
+
+// maxRecordSize caps one job.json: a real record is a few KB; a bigger
+// file is damage (or something else) and is not read into memory.
+const maxRecordSize = 4 << 20
+
+var errTooLarge = fmt.Errorf("larger than %d bytes: not a job record", maxRecordSize)
+
+// readRecord reads a job.json, refusing one over maxRecordSize.
+func readRecord(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxRecordSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxRecordSize {
+		return nil, errTooLarge
+	}
+	return data, nil
 }
 
 // isTemp reports whether a file name is a write in progress (or cut short).

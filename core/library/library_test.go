@@ -158,7 +158,7 @@ func decodeIndexFile(p string) (map[string]*entry, error) {
 func TestDamagedJobFilesAreMovedAsideAndTheRestLoads(t *testing.T) {
 	dir := t.TempDir()
 	l := openT(t, dir, Config{})
-	for i := range 8 {
+	for i := range 9 {
 		if err := l.Put(testJob(i)); err != nil {
 			t.Fatal(err)
 		}
@@ -169,9 +169,10 @@ func TestDamagedJobFilesAreMovedAsideAndTheRestLoads(t *testing.T) {
 		1: good[:len(good)/2], // torn write
 		2: {},                 // empty
 		3: []byte("\x00\x00\x00\x00garbage"),
-		4: bytes.Replace(good, []byte(testJob(0).ID), []byte(testJob(7).ID), 1), // names another job
+		4: bytes.Replace(good, []byte(testJob(0).ID), []byte(testJob(8).ID), 1), // names another job
 		5: bytes.Replace(good, []byte(`"file": "model.glb"`), []byte(`"file": "../../../etc/passwd"`), 1),
 		6: bytes.Replace(good, []byte(`"state": "done"`), []byte(`"state": "exploded"`), 1),
+		7: append(bytes.Repeat([]byte(" "), maxRecordSize), good...), // too large to be a record
 	}
 	for i, b := range damage {
 		if err := os.WriteFile(jobPath(l, testJob(i).ID), b, 0o600); err != nil {
@@ -205,7 +206,7 @@ func TestDamagedJobFilesAreMovedAsideAndTheRestLoads(t *testing.T) {
 		}
 	}
 	// The job named in the wrong folder's own record is unharmed.
-	if _, err := l2.Get(testJob(7).ID); err != nil {
+	if _, err := l2.Get(testJob(8).ID); err != nil {
 		t.Fatal(err)
 	}
 	// A third open: nothing new to report, the good jobs still load.
@@ -274,6 +275,18 @@ func TestCrashLeftoversAreCleanedAndRecordsSurvive(t *testing.T) {
 	b, _ := os.ReadFile(filepath.Join(jd, "model.glb"))
 	if !bytes.Equal(b, glb) {
 		t.Fatal("saved model damaged")
+	}
+}
+
+func TestPutRefusesAnOversizedRecord(t *testing.T) {
+	l := openT(t, t.TempDir(), Config{})
+	j := testJob(0)
+	l.Put(j)
+	if err := l.SetNote(j.ID, strings.Repeat("n", maxRecordSize)); err == nil || !strings.Contains(err.Error(), "limit") {
+		t.Fatalf("oversized note: %v", err)
+	}
+	if g, err := l.Get(j.ID); err != nil || g.Note != "" {
+		t.Fatalf("record after refused write: %v", err)
 	}
 }
 
