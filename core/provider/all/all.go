@@ -23,6 +23,7 @@ var builders = []Builder{
 	buildMeshy,
 	buildRodin,
 	buildSandbox,
+	buildGenX3D,
 }
 
 // Registry builds every provider. A provider whose settings are wrong (a base
