@@ -83,6 +83,9 @@ type Vault struct {
 	path string
 	kc   keychain
 	now  func() time.Time
+	// save writes the key list (writeMetadata; tests make it fail to check
+	// that the keychain is put back as it was).
+	save func(path string, keys []Key) error
 
 	mu       sync.Mutex
 	stored   []Key // keychain keys, as in the metadata file
@@ -115,6 +118,7 @@ func OpenWith(dir string, o Options) (*Vault, error) {
 		path:    filepath.Join(dir, MetadataFile),
 		kc:      keychain{service: KeychainService, timeout: o.KeychainTimeout},
 		now:     func() time.Time { return time.Now().UTC().Truncate(time.Millisecond) },
+		save:    writeMetadata,
 		envSec:  map[string]Secret{},
 		sessSec: map[string]Secret{},
 		used:    map[string]time.Time{},
@@ -179,7 +183,7 @@ func (v *Vault) begin() (*fileLock, error) {
 
 // commit writes keys as the new metadata. Called with v.mu and the file lock held.
 func (v *Vault) commit(keys []Key) error {
-	if err := writeMetadata(v.path, keys); err != nil {
+	if err := v.save(v.path, keys); err != nil {
 		return err
 	}
 	v.stored = keys
