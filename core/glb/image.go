@@ -9,6 +9,7 @@ import (
 	"image/jpeg"
 	"image/png"
 	"math"
+	"sync"
 
 	"golang.org/x/image/webp"
 )
@@ -110,9 +111,19 @@ func toNRGBA(img image.Image) *image.NRGBA {
 			return &image.NRGBA{Pix: m.Pix, Stride: m.Stride, Rect: m.Rect}
 		}
 	case *image.YCbCr, *image.Gray, *image.CMYK:
-		// draw's fast paths convert these into RGBA; they are opaque.
+		// draw's fast paths convert these into RGBA; they are opaque. Two
+		// halves converted at once: a 2048² JPEG's colour conversion is a
+		// quarter of its decode time.
 		dst := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
-		draw.Draw(dst, dst.Rect, img, b.Min, draw.Src)
+		mid := b.Dy() / 2
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			draw.Draw(dst, image.Rect(0, 0, b.Dx(), mid), img, b.Min, draw.Src)
+		}()
+		draw.Draw(dst, image.Rect(0, mid, b.Dx(), b.Dy()), img, image.Pt(b.Min.X, b.Min.Y+mid), draw.Src)
+		wg.Wait()
 		return &image.NRGBA{Pix: dst.Pix, Stride: dst.Stride, Rect: dst.Rect}
 	}
 	dst := image.NewNRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
