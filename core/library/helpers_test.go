@@ -19,19 +19,22 @@ import (
 // testGLB builds a real small GLB (a coloured quad) with meshio.
 func testGLB(t testing.TB) []byte {
 	t.Helper()
-	m := &meshio.Model{Name: "quad", Parts: []meshio.Part{{
+	b, err := quadGLB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func quadGLB() ([]byte, error) {
+	return meshio.EncodeGLB(&meshio.Model{Name: "quad", Parts: []meshio.Part{{
 		Name: "quad",
 		Mesh: &meshio.Mesh{
 			Positions: [][3]float32{{0, 0, 0}, {1, 0, 0}, {1, 1, 0}, {0, 1, 0}},
 			Indices:   []uint32{0, 1, 2, 0, 2, 3},
 		},
 		Material: meshio.Material{Name: "red", BaseColor: [4]float32{1, 0, 0, 1}, Roughness: 0.5},
-	}}}
-	b, err := meshio.EncodeGLB(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	}}})
 }
 
 // pngThumbnailer is a renderer stand-in with the render.ThumbnailFile
