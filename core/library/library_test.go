@@ -683,3 +683,46 @@ func TestUnfinished(t *testing.T) {
 		t.Fatalf("unfinished: %v", got)
 	}
 }
+
+func TestRefreshSeesAnotherProcesssChanges(t *testing.T) {
+	dir := t.TempDir()
+	window := openT(t, dir, Config{})
+	window.Put(testJob(0))
+	window.Put(testJob(1))
+	window.Put(testJob(2))
+	var heard []string
+	window.OnChange(func(id string) { heard = append(heard, id) })
+
+	cli := openT(t, dir, Config{}) // another process's view of the same folder
+	cli.Put(testJob(3))
+	j := testJob(0)
+	j.State = StateFailed
+	cli.Put(j)
+	cli.Delete(testJob(1).ID)
+	os.WriteFile(jobPath(cli, testJob(2).ID), []byte(`{"torn`), 0o600)
+
+	n, err := window.Refresh()
+	if err != nil || n != 4 {
+		t.Fatalf("refresh: %d changes, %v", n, err)
+	}
+	if s, _ := window.Summary(testJob(0).ID); s.State != StateFailed {
+		t.Fatalf("changed job: %s", s.State)
+	}
+	if _, ok := window.Summary(testJob(1).ID); ok {
+		t.Fatal("deleted job still listed")
+	}
+	if _, ok := window.Summary(testJob(2).ID); ok || len(window.Problems()) != 1 {
+		t.Fatalf("damaged job: listed %v, problems %v", ok, window.Problems())
+	}
+	if _, ok := window.Summary(testJob(3).ID); !ok {
+		t.Fatal("new job not seen")
+	}
+	slices.Sort(heard)
+	want := []string{testJob(0).ID, testJob(1).ID, testJob(2).ID, testJob(3).ID}
+	if !slices.Equal(heard, want) {
+		t.Fatalf("OnChange heard %v", heard)
+	}
+	if n, _ := window.Refresh(); n != 0 {
+		t.Fatalf("second refresh found %d changes", n)
+	}
+}
