@@ -58,7 +58,7 @@ type galleryScreen struct {
 	svc  *services
 	view fyne.CanvasObject
 
-	search    *widget.Entry
+	search    *shortcutEntry
 	provSel   *widget.Select
 	stateSel  *widget.Select
 	dateSel   *widget.Select
@@ -80,7 +80,7 @@ type galleryScreen struct {
 
 func newGalleryScreen(mw *mainWindow) *galleryScreen {
 	g := &galleryScreen{mw: mw, thumbs: newThumbCache(thumbCacheLen)}
-	g.search = widget.NewEntry()
+	g.search = newShortcutEntry(mw, false)
 	g.search.SetPlaceHolder("Search prompts, names and tags (Ctrl+F)")
 	g.search.OnChanged = func(string) { g.refreshSoon() }
 	g.provSel = widget.NewSelect([]string{galleryAll}, func(string) { g.refresh() })
@@ -106,9 +106,9 @@ func newGalleryScreen(mw *mainWindow) *galleryScreen {
 	g.preview = newOrbitView()
 	g.detail = container.NewVBox()
 
-	filters := container.NewHBox(widget.NewLabel("Provider"), g.provSel, widget.NewLabel("State"), g.stateSel,
-		g.dateSel, g.favCheck, widget.NewLabel("Sort"), g.sortSel, g.countLbl)
-	top := container.NewVBox(g.search, container.NewHScroll(filters))
+	filters := container.NewHBox(widget.NewLabel("Provider"), g.provSel, widget.NewLabel("State"), g.stateSel, g.dateSel)
+	order := container.NewHBox(g.favCheck, widget.NewLabel("Sort"), g.sortSel, g.countLbl)
+	top := container.NewVBox(g.search, filters, order)
 	side := container.NewBorder(g.preview, nil, nil, nil, container.NewVScroll(g.detail))
 	split := container.NewHSplit(container.NewBorder(top, nil, nil, nil, g.gridStack), side)
 	split.Offset = 0.62

@@ -65,7 +65,7 @@ type generateScreen struct {
 	firstRun    *fyne.Container
 	providerSel *widget.Select
 	keySel      *widget.Select
-	prompt      *widget.Entry
+	prompt      *shortcutEntry
 	counter     *widget.Label
 	imagesBox   *fyne.Container
 	imagesHint  *widget.Label
@@ -88,7 +88,7 @@ func newGenerateScreen(mw *mainWindow) *generateScreen {
 	g.providerSel.PlaceHolder = "Loading providers…"
 	g.keySel = widget.NewSelect(nil, g.onKeyChanged)
 	g.keySel.PlaceHolder = "Pick a key"
-	g.prompt = widget.NewMultiLineEntry()
+	g.prompt = newShortcutEntry(mw, true)
 	g.prompt.SetPlaceHolder("Describe the model, e.g. “a red wooden crate with metal corners”")
 	g.prompt.Wrapping = fyne.TextWrapWord
 	g.prompt.SetMinRowsVisible(4)
@@ -343,7 +343,10 @@ func imagesHint(c provider.Capabilities) string {
 		return "This provider works from a prompt only."
 	}
 	n := maxImages(c)
-	s := fmt.Sprintf("Drop up to %d image(s) anywhere on the window, choose files or paste a path.", n)
+	s := "Drop an image anywhere on the window, choose a file or paste a path."
+	if n > 1 {
+		s = fmt.Sprintf("Drop up to %d images anywhere on the window, choose files or paste paths.", n)
+	}
 	if len(c.ImageSlots) > 0 {
 		s += " Views: " + strings.Join(c.ImageSlots, ", ") + " (in that order)."
 	}
@@ -601,13 +604,14 @@ func optionWidget(o provider.Option, val string, changed func()) (fyne.CanvasObj
 
 // rangeHint is an entry's placeholder, e.g. "1000–300000".
 func rangeHint(o provider.Option) string {
+	num := func(f *float64) string { return strconv.FormatFloat(*f, 'f', -1, 64) }
 	switch {
 	case o.Min != nil && o.Max != nil:
-		return fmt.Sprintf("%v–%v", *o.Min, *o.Max)
+		return num(o.Min) + "–" + num(o.Max)
 	case o.Min != nil:
-		return fmt.Sprintf("at least %v", *o.Min)
+		return "at least " + num(o.Min)
 	case o.Max != nil:
-		return fmt.Sprintf("at most %v", *o.Max)
+		return "at most " + num(o.Max)
 	}
 	return ""
 }

@@ -37,6 +37,7 @@ type jobRunner interface {
 	Reconcile(ctx context.Context, id string) (found bool, err error)
 	Subscribe(fn func(library.Job)) (unsubscribe func())
 	Active() []string
+	Resume(ids ...string) ([]string, error)
 }
 
 var _ jobRunner = (*jobs.Runner)(nil)
@@ -107,6 +108,10 @@ func openServices(core *app.App) *services {
 		r, err := g.Runner()
 		if err == nil && r != nil {
 			s.Runner = r
+			// The window picks up unfinished jobs (the CLI does not).
+			if _, rerr := r.Resume(); rerr != nil {
+				core.Log.Warn("resume jobs", "err", rerr)
+			}
 		}
 		s.RunnerErr = err
 	} else {

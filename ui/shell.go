@@ -54,7 +54,8 @@ type mainWindow struct {
 	keys     *keysScreen
 	settings *settingsScreen
 
-	status *widget.Label
+	status    *widget.Label
+	shortcuts map[string]func() // window shortcuts by ShortcutName
 }
 
 // newMainWindow builds every screen empty (services not open yet) on w.
@@ -117,6 +118,9 @@ func (mw *mainWindow) bind(svc *services) {
 	mw.keys.bind(svc)
 	mw.settings.bind(svc)
 	mw.refreshStatus()
+	if mw.current() == screenGenerate {
+		mw.win.Canvas().Focus(mw.generate.prompt)
+	}
 }
 
 // close remembers the window's size and stops the screens' subscriptions.
@@ -178,19 +182,34 @@ func (mw *mainWindow) onDropped(_ fyne.Position, uris []fyne.URI) {
 }
 
 // addShortcuts: Ctrl+Enter generate, Ctrl+F search, Ctrl+1…5 screens, Esc
-// and Delete (Gallery).
+// and Delete (Gallery). They are kept by name too, so text boxes (which
+// take every shortcut while focused) can hand them on: see shortcutEntry.
 func (mw *mainWindow) addShortcuts() {
+	mw.shortcuts = map[string]func(){}
 	c := mw.win.Canvas()
 	mod := fyne.KeyModifierShortcutDefault
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyReturn, Modifier: mod}, func(fyne.Shortcut) { mw.shortcutGenerate() })
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyEnter, Modifier: mod}, func(fyne.Shortcut) { mw.shortcutGenerate() })
-	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyF, Modifier: mod}, func(fyne.Shortcut) { mw.shortcutSearch() })
-	keys := []fyne.KeyName{fyne.Key1, fyne.Key2, fyne.Key3, fyne.Key4, fyne.Key5}
-	for i, k := range keys {
+	add := func(k fyne.KeyName, fn func()) {
+		sc := &desktop.CustomShortcut{KeyName: k, Modifier: mod}
+		mw.shortcuts[sc.ShortcutName()] = fn
+		c.AddShortcut(sc, func(fyne.Shortcut) { fn() })
+	}
+	add(fyne.KeyReturn, mw.shortcutGenerate)
+	add(fyne.KeyEnter, mw.shortcutGenerate)
+	add(fyne.KeyF, mw.shortcutSearch)
+	for i, k := range []fyne.KeyName{fyne.Key1, fyne.Key2, fyne.Key3, fyne.Key4, fyne.Key5} {
 		name := screenOrder[i]
-		c.AddShortcut(&desktop.CustomShortcut{KeyName: k, Modifier: mod}, func(fyne.Shortcut) { mw.show(name) })
+		add(k, func() { mw.show(name) })
 	}
 	c.SetOnTypedKey(mw.onTypedKey)
+}
+
+// runShortcut runs a window shortcut by its name; false when it is not one.
+func (mw *mainWindow) runShortcut(sc fyne.Shortcut) bool {
+	fn, ok := mw.shortcuts[sc.ShortcutName()]
+	if ok {
+		fn()
+	}
+	return ok
 }
 
 func (mw *mainWindow) shortcutGenerate() {

@@ -22,3 +22,36 @@ func emptyState(title, hint string, actions ...fyne.CanvasObject) fyne.CanvasObj
 	}
 	return container.NewCenter(container.New(layout.NewGridWrapLayout(fyne.NewSize(520, 160)), box))
 }
+
+// shortcutEntry is a text box that hands the window's shortcuts (Ctrl+Enter,
+// Ctrl+F, Ctrl+1…5) on to the window: a focused Fyne entry otherwise takes
+// every shortcut typed while it has focus. Esc leaves the box.
+type shortcutEntry struct {
+	widget.Entry
+	mw *mainWindow
+}
+
+func newShortcutEntry(mw *mainWindow, multiLine bool) *shortcutEntry {
+	e := &shortcutEntry{mw: mw}
+	e.MultiLine = multiLine
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+// TypedShortcut runs window shortcuts, and the entry's own otherwise.
+func (e *shortcutEntry) TypedShortcut(sc fyne.Shortcut) {
+	if e.mw != nil && e.mw.runShortcut(sc) {
+		return
+	}
+	e.Entry.TypedShortcut(sc)
+}
+
+// TypedKey lets Esc take the focus away (then Esc reaches the window).
+func (e *shortcutEntry) TypedKey(ev *fyne.KeyEvent) {
+	if ev.Name == fyne.KeyEscape && e.mw != nil {
+		e.mw.win.Canvas().Unfocus()
+		e.mw.onTypedKey(ev)
+		return
+	}
+	e.Entry.TypedKey(ev)
+}
