@@ -50,11 +50,15 @@ func (r Report) String() string {
 	return b.String()
 }
 
-// NPMDir is where gltf-validator is expected: MESHDROP_NPM_DIR, or
-// meshdrop-npm beside Go's build cache.
+// NPMDir is where gltf-validator is expected: MESHDROP_NPM_DIR, the folder
+// holding MESHDROP_NODE_MODULES (what scripts/tools.sh installs and
+// scripts/test.sh exports), or meshdrop-npm beside Go's build cache.
 func NPMDir() (string, error) {
 	if d := os.Getenv("MESHDROP_NPM_DIR"); d != "" {
 		return d, nil
+	}
+	if nm := os.Getenv("MESHDROP_NODE_MODULES"); nm != "" {
+		return filepath.Dir(filepath.Clean(nm)), nil
 	}
 	out, err := exec.Command("go", "env", "GOCACHE").Output()
 	if err != nil {
