@@ -6,7 +6,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/qmuntal/gltf"
 )
@@ -54,9 +53,9 @@ type loader struct {
 	world  [][16]float64
 	wstate []uint8 // 0 unknown, 1 computing, 2 done
 
-	uvInfo   []uvInfo // per document material
-	usedMats []bool   // document materials used by drawn primitives
-	wg       sync.WaitGroup
+	uvInfo   []uvInfo         // per document material
+	usedMats []bool           // document materials used by drawn primitives
+	decoded  map[int]*Texture // document image → its background decode
 	emissive []chan [3]float32
 }
 
@@ -64,8 +63,8 @@ func newLoader(doc *gltf.Document, bin []byte, dir string, fileSize int64) *load
 	return &loader{
 		doc: doc, bin: bin, dir: dir, fileSize: fileSize,
 		budget: budgetFactor*fileSize + budgetBase,
-		views:  map[int]view{},
-		scene:  &Scene{},
+		views:  map[int]view{}, decoded: map[int]*Texture{},
+		scene: &Scene{},
 	}
 }
 
@@ -465,7 +464,6 @@ func (l *loader) finish() {
 	if any {
 		s.Bounds = b
 	}
-	l.wg.Wait() // emissive texture means
 	for i, ch := range l.emissive {
 		if ch != nil {
 			e := <-ch

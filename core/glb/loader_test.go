@@ -379,3 +379,33 @@ func TestRejectsNonGLTF(t *testing.T) {
 		}
 	}
 }
+
+// TestEmissiveTextureMean: an emissive texture (here the base colour image,
+// as Meshy exports it) scales the factor by its mean linear colour instead
+// of glowing at full strength, and the shared image is decoded once.
+func TestEmissiveTextureMean(t *testing.T) {
+	b := newBuilder()
+	pos := b.floats(gltf.AccessorVec3, quadPositions...)
+	uv := b.floats(gltf.AccessorVec2, 0, 0, 1, 0, 1, 1, 0, 1)
+	b.doc.Materials = []*gltf.Material{{
+		EmissiveFactor:       [3]float64{1, 1, 0.5},
+		EmissiveTexture:      &gltf.TextureInfo{Index: 0},
+		PBRMetallicRoughness: &gltf.PBRMetallicRoughness{BaseColorTexture: &gltf.TextureInfo{Index: 1}},
+	}}
+	b.doc.Textures = []*gltf.Texture{{Source: gltf.Index(0)}, {Source: gltf.Index(0)}}
+	b.doc.Images = []*gltf.Image{{BufferView: gltf.Index(b.view(pngBytes(t, 4, 2, color.NRGBA{188, 0, 255, 255}), 0)), MimeType: "image/png"}}
+	m := b.mesh(&gltf.Primitive{Attributes: gltf.PrimitiveAttributes{gltf.POSITION: pos, gltf.TEXCOORD_0: uv}, Material: gltf.Index(0), Mode: gltf.PrimitiveTriangleFan})
+	b.scene(b.node(&gltf.Node{Mesh: gltf.Index(m)}))
+	s := b.decode(t)
+	if len(s.Textures) != 1 {
+		t.Fatalf("%d textures, want the shared image once", len(s.Textures))
+	}
+	// 7 pixels (188,0,255) and one (1,2,3): sRGB 188 is 0.5 linear.
+	lin := func(v uint8) float64 { return float64(srgbToLinear[v]) }
+	want := [3]float64{(7*0.5 + lin(1)) / 8, (7*0 + lin(2)) / 8, (7*1 + lin(3)) / 8 * 0.5}
+	for c := range want {
+		if math.Abs(float64(s.Materials[0].Emissive[c])-want[c]) > 0.01 {
+			t.Fatalf("emissive %v, want about %v", s.Materials[0].Emissive, want)
+		}
+	}
+}

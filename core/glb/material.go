@@ -184,6 +184,37 @@ func (l *loader) imageBytes(i int) ([]byte, string, error) {
 	return b, im.MimeType, err
 }
 
+// decodedImage returns the background decode of document image img,
+// starting it on first use, so an image shared by several textures (base
+// colour and emissive often are the same picture) is decoded once. ktx2
+// reports a KTX2/Basis image, which cannot be decoded.
+func (l *loader) decodedImage(img int) (t *Texture, ktx2 bool, err error) {
+	if t, ok := l.decoded[img]; ok {
+		return t, false, nil
+	}
+	data, mime, err := l.imageBytes(img)
+	if err != nil {
+		return nil, false, err
+	}
+	format := sniffImage(data)
+	switch format {
+	case formatKTX2:
+		return nil, true, nil
+	case formatUnknown:
+		return nil, false, fmt.Errorf("image %d is not PNG, JPEG or WebP", img)
+	}
+	name := l.doc.Images[img].Name
+	if name == "" {
+		name = fmt.Sprintf("image %d", img)
+	}
+	if mime == "" || mime != format.mime() {
+		mime = format.mime()
+	}
+	t = NewTexture(name, mime, func() (*image.NRGBA, error) { return decodeImage(data, format) })
+	l.decoded[img] = t
+	return t, false, nil
+}
+
 // texture starts decoding texture ti's image in the background and returns
 // its Scene.Textures index, or -1 (with a note) when it cannot be shown.
 func (l *loader) texture(ti int, images map[int]int) int {
@@ -194,56 +225,38 @@ func (l *loader) texture(ti int, images map[int]int) int {
 	if k, ok := images[img]; ok {
 		return k
 	}
-	data, mime, err := l.imageBytes(img)
-	if err != nil {
-		l.note(NoteBadTexture)
-		images[img] = -1
-		return -1
-	}
-	format := sniffImage(data)
-	if format == formatKTX2 {
+	t, ktx2, err := l.decodedImage(img)
+	switch {
+	case ktx2:
 		l.note(NoteKTX2)
-		images[img] = -1
-		return -1
-	}
-	if format == formatUnknown {
+	case err != nil:
 		l.note(NoteBadTexture)
+	}
+	if t == nil {
 		images[img] = -1
 		return -1
 	}
-	name := l.doc.Images[img].Name
-	if name == "" {
-		name = fmt.Sprintf("image %d", img)
-	}
-	if mime == "" {
-		mime = format.mime()
-	}
-	t := NewTexture(name, mime, func() (*image.NRGBA, error) { return decodeImage(data, format) })
 	l.scene.Textures = append(l.scene.Textures, t)
 	k := len(l.scene.Textures) - 1
 	images[img] = k
 	return k
 }
 
-// emissiveMean decodes the emissive texture in the background and sends
-// factor × its mean linear colour (or the factor alone when it cannot be
-// decoded: KTX2 or damaged).
+// emissiveMean sends factor × the emissive texture's mean linear colour once
+// it is decoded (in the background), or a dim factor when it cannot be.
 func (l *loader) emissiveMean(ti int, factor [3]float32) chan [3]float32 {
 	ch := make(chan [3]float32, 1)
-	img, _, ok := l.imageSource(ti)
-	var data []byte
-	var err error
-	if ok {
-		data, _, err = l.imageBytes(img)
+	var t *Texture
+	if img, _, ok := l.imageSource(ti); ok {
+		t, _, _ = l.decodedImage(img)
 	}
-	format := sniffImage(data)
-	if !ok || err != nil || format == formatUnknown || format == formatKTX2 {
+	if t == nil {
 		// Unknown emission: a dim glow rather than a white-out.
 		ch <- [3]float32{factor[0] * unknownEmissiveMean, factor[1] * unknownEmissiveMean, factor[2] * unknownEmissiveMean}
 		return ch
 	}
 	go func() {
-		m, err := decodeImage(data, format)
+		m, err := t.Image()
 		if err != nil {
 			ch <- [3]float32{}
 			return
