@@ -177,3 +177,15 @@ func BenchmarkUnfinished10k(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRefresh10k: looking for another process's changes when there
+// are none.
+func BenchmarkRefresh10k(b *testing.B) {
+	l, _ := Open(buildBenchLibrary(b, benchJobs), Config{})
+	defer l.Close()
+	for b.Loop() {
+		if n, err := l.Refresh(); err != nil || n != 0 {
+			b.Fatal(n, err)
+		}
+	}
+}

@@ -5,12 +5,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -724,5 +726,65 @@ func TestRefreshSeesAnotherProcesssChanges(t *testing.T) {
 	}
 	if n, _ := window.Refresh(); n != 0 {
 		t.Fatalf("second refresh found %d changes", n)
+	}
+}
+
+// Writers, readers, user edits, index writes and refreshes at once (run
+// with -race): no lost user edit, every record whole.
+func TestConcurrentUse(t *testing.T) {
+	l := openT(t, t.TempDir(), Config{IndexDelay: time.Millisecond})
+	for i := range 4 {
+		l.Put(testJob(i))
+	}
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() { // a runner worker writing its job's progress from its own copy
+			defer wg.Done()
+			j := testJob(w)
+			for p := range 30 {
+				j.Progress = float64(p)
+				if err := l.Put(j); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		for i := range 30 {
+			if err := l.SetNote(testJob(i%4).ID, fmt.Sprint("note ", i)); err != nil {
+				t.Error(err)
+			}
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		for range 60 {
+			l.Query(Query{Text: "chair"})
+			l.Get(testJob(1).ID)
+			l.SpentToday("key1")
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		for range 10 {
+			l.Refresh()
+			l.Flush()
+		}
+	}()
+	wg.Wait()
+	for i := range 4 {
+		j, err := l.Get(testJob(i).ID)
+		if err != nil || j.Progress != 29 {
+			t.Fatalf("job %d: progress %v, %v", i, j.Progress, err)
+		}
+	}
+	if j, _ := l.Get(testJob(1).ID); j.Note != "note 29" {
+		t.Fatalf("the last user edit was lost: %q", j.Note)
+	}
+	if len(l.Problems()) != 0 {
+		t.Fatal(l.Problems())
 	}
 }
