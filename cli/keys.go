@@ -344,6 +344,11 @@ func runKeysAdd(e *Env, args []string) int {
 	if v == nil {
 		return code
 	}
+	// Say so before anyone types or pipes a secret that could not be stored.
+	if err := v.KeychainStatus(); err != nil {
+		e.Errorf("%v", err)
+		return ExitNoKey
+	}
 	secret, err := readSecret(e, fmt.Sprintf("API key for %s %q (typing is hidden): ", *prov, strings.TrimSpace(*name)))
 	if err != nil {
 		e.Errorf("%v", err)
@@ -418,6 +423,10 @@ func runKeysRotate(e *Env, args []string) int {
 	if k.ReadOnly() {
 		e.Errorf("%q comes from the environment variable %s; change the variable instead", k.Name, k.Env)
 		return ExitUsage
+	}
+	if err := v.KeychainStatus(); err != nil && k.Source == keys.SourceKeychain {
+		e.Errorf("%v", err)
+		return ExitNoKey
 	}
 	secret, err := readSecret(e, fmt.Sprintf("New API key for %s %q (typing is hidden): ", k.Provider, k.Name))
 	if err != nil {

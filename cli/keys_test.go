@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -266,4 +267,35 @@ func TestKeysTestAsksForBalance(t *testing.T) {
 		t.Fatalf("wrong key: exit %d\n%s%s", code, out, errs)
 	}
 	run(e, "", "keys", "rm", "Render farm")
+}
+
+// Without any D-Bus session, "keys add" fails with exit 3 and says what to
+// do, before reading a secret. Runs in a child process: the session bus
+// connection is per process.
+func TestKeysAddWithoutKeychain(t *testing.T) {
+	if os.Getenv("MESHDROP_CLI_NOKEYCHAIN_CHILD") == "1" {
+		e, _, _ := libEnv(t)
+		code, out, errs := run(e, testSecret("msy_"), "keys", "add", "--provider", "meshy", "--name", "x")
+		os.Stdout.WriteString("CHILD " + strings.ReplaceAll(out+errs, "\n", " ") + "\n")
+		if code != ExitNoKey {
+			t.Fatalf("exit %d, want %d", code, ExitNoKey)
+		}
+		code, _, errs = run(e, "", "keys", "status")
+		if code != ExitNoKey || !strings.Contains(errs, "No keychain is available") {
+			t.Fatalf("status: exit %d %s", code, errs)
+		}
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestKeysAddWithoutKeychain$", "-test.v")
+	cmd.Env = append(os.Environ(), "MESHDROP_CLI_NOKEYCHAIN_CHILD=1",
+		"DBUS_SESSION_BUS_ADDRESS=unix:path="+filepath.Join(t.TempDir(), "no-bus"))
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "--- PASS") {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	for _, want := range []string{"No keychain is available", "gnome-keyring-daemon", "MESHY_API_KEY"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("message lacks %q:\n%s", want, out)
+		}
+	}
 }
