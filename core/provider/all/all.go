@@ -21,6 +21,7 @@ type Builder func(s settings.Settings, log *slog.Logger) (provider.Provider, err
 // has settings, a small func below or in its own file in this package).
 var builders = []Builder{
 	buildMeshy,
+	buildTripo,
 	buildRodin,
 	buildSandbox,
 	buildGenX3D,

@@ -9,6 +9,8 @@ import (
 	"meshdrop/core/provider"
 	"meshdrop/core/provider/meshy/meshytest"
 	"meshdrop/core/provider/rodin/rodintest"
+	"meshdrop/core/provider/tripo"
+	"meshdrop/core/provider/tripo/triptest"
 	"meshdrop/core/settings"
 )
 
@@ -80,5 +82,36 @@ func TestMeshyEnvURLOverride(t *testing.T) {
 	b, err := p.Balance(context.Background(), provider.Credential{Name: "k", Secret: keys.NewSecret("msy_abcdefghijklmnopqrstuvwxyz0123456789")})
 	if err != nil || b.Credits != srv.Balance {
 		t.Fatalf("balance %+v err %v", b, err)
+	}
+}
+
+func TestTripoRegionSetting(t *testing.T) {
+	t.Setenv(settings.EnvURL(provider.Tripo), "")
+	s := settings.Default()
+	s.Providers = map[string]settings.Provider{provider.Tripo: {Region: tripo.RegionChina}}
+	reg, err := Registry(s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := reg.Get(provider.Tripo)
+	if got := p.(*tripo.Tripo).BaseURL(); got != tripo.ChinaBaseURL {
+		t.Fatalf("china region: %s", got)
+	}
+	// The environment override wins over the region.
+	srv := triptest.New(t, "tsk_key")
+	t.Setenv(settings.EnvURL(provider.Tripo), srv.BaseURL())
+	reg, err = Registry(s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ = reg.Get(provider.Tripo)
+	b, err := p.Balance(context.Background(), provider.Credential{Name: "k", Secret: keys.NewSecret("tsk_key")})
+	if err != nil || b.Credits != srv.Balance {
+		t.Fatalf("balance %+v %v", b, err)
+	}
+	s.Providers[provider.Tripo] = settings.Provider{Region: "atlantis"}
+	t.Setenv(settings.EnvURL(provider.Tripo), "")
+	if _, err := Registry(s, nil); err == nil {
+		t.Fatal("unknown region accepted")
 	}
 }
