@@ -218,6 +218,7 @@ func (r *Runner) submit(ctx context.Context, rn *run, p provider.Provider) error
 		// The create runs on a context shutting down does not cancel: an
 		// interrupted create would turn an accepted, paid task into
 		// "submission unknown".
+		pl.bucket.gate()
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), CreateTimeout)
 		ref, err := p.Create(cctx, cred, req)
 		cancel()
@@ -674,6 +675,7 @@ func (r *Runner) download(ctx context.Context, rn *run, p provider.Provider) err
 		have[f.File] = true
 	}
 	used := map[string]bool{}
+	var got []library.File
 	for i := 0; i < len(remote); i++ {
 		out := remote[i]
 		name := fileName(out, i, used)
@@ -718,7 +720,16 @@ func (r *Runner) download(ctx context.Context, rn *run, p provider.Provider) err
 			r.failErr(rn, KindDownload, fmt.Errorf("the model could not be downloaded after %d attempts: %w", r.cfg.DownloadAttempts, lastErr))
 			return errStop
 		}
-		if _, err := r.update(rn, func(j *library.Job) { j.Outputs = appendFile(j.Outputs, saved) }); err != nil {
+		got = append(got, saved)
+	}
+	// One write for all the files: a crash before it costs a download again,
+	// never a create.
+	if len(got) > 0 {
+		if _, err := r.update(rn, func(j *library.Job) {
+			for _, f := range got {
+				j.Outputs = appendFile(j.Outputs, f)
+			}
+		}); err != nil {
 			return err
 		}
 	}

@@ -3,7 +3,6 @@ package jobs
 import (
 	"container/list"
 	"context"
-	"math"
 	"sync"
 	"time"
 
@@ -34,74 +33,100 @@ func LimitsFor(caps provider.Capabilities, s settings.Provider) Limits {
 	return l
 }
 
-// bucket is a token bucket handing out create permits at a steady rate.
-// Callers reserve a permit and sleep until it is due, so waiters are served
-// in order without waking each other. A 429 pauses the whole bucket: the
-// provider's limit is per account, not per job.
+// bucket hands out create permits one at a time, evenly spaced. Callers
+// reserve the next free moment and sleep until it, so waiters are served in
+// order without waking each other. A 429 pauses the whole bucket (the
+// provider's limit is per account, not per job): reservations that fall in
+// the pause are taken again after it, never honoured twice.
 type bucket struct {
-	mu     sync.Mutex
-	rate   float64 // permits per second; <= 0: unlimited
-	burst  float64
-	tokens float64
-	last   time.Time // tokens were counted at last; in the future while paused
+	mu          sync.Mutex
+	interval    time.Duration // between permits; 0: unlimited
+	next        time.Time     // the next free moment
+	pausedUntil time.Time
+
+	gateMu   sync.Mutex // serialises the last step before sending
+	lastSend time.Time
 }
 
+// paceShare is the share of a provider's create rate the runner uses. A
+// request leaves on time but arrives late or early by whatever the disk
+// write before it and the network add; pacing a little under the limit,
+// one permit at a time, lets the provider's own bucket keep enough slack to
+// absorb that jitter. A 429 costs a whole Retry-After pause (usually a
+// second), far more than the 5 % given up here.
+const paceShare = 0.95
+
 func newBucket(rate float64) *bucket {
-	// A small burst lets a late waiter catch up without exceeding what a
-	// provider's own bucket (usually a second's worth) accepts.
-	burst := math.Max(1, math.Floor(rate/20))
-	return &bucket{rate: rate, burst: burst, tokens: burst, last: time.Now()}
+	if rate <= 0 {
+		return &bucket{}
+	}
+	return &bucket{interval: time.Duration(float64(time.Second) / (rate * paceShare))}
 }
 
 // wait blocks until a permit is due or ctx ends.
 func (b *bucket) wait(ctx context.Context) error {
-	if b == nil || b.rate <= 0 {
+	if b == nil || b.interval <= 0 {
 		return ctx.Err()
 	}
 	for {
 		b.mu.Lock()
 		now := time.Now()
-		if now.After(b.last) {
-			b.tokens = math.Min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
-			b.last = now
+		if b.next.Before(now) {
+			b.next = now
 		}
-		b.tokens--
-		d := b.last.Sub(now)
-		if b.tokens < 0 {
-			d += time.Duration(-b.tokens / b.rate * float64(time.Second))
+		if b.next.Before(b.pausedUntil) {
+			b.next = b.pausedUntil
 		}
-		paused := b.last
+		mine := b.next
+		b.next = b.next.Add(b.interval)
 		b.mu.Unlock()
-		if d <= 0 {
-			return nil
-		}
-		if err := sleep(ctx, d); err != nil {
-			b.mu.Lock()
-			b.tokens++ // give the unused permit back
-			b.mu.Unlock()
+		if err := sleep(ctx, time.Until(mine)); err != nil {
 			return err
 		}
 		b.mu.Lock()
-		repaused := b.last.After(paused) && b.last.After(time.Now())
+		paused := b.pausedUntil
 		b.mu.Unlock()
-		if !repaused {
+		if !mine.Before(paused) {
 			return nil
 		}
-		// The provider said "slow down" while we slept: queue again behind the pause.
+		// The provider said "slow down" after this permit was reserved and
+		// the pause covers it: reserve again, behind the pause.
 	}
+}
+
+// gate is the last step before a create leaves, after its permit and the
+// intent's write: it keeps actual sends at least one interval apart (and
+// behind a pause), because the write between permit and send takes a
+// varying time and would otherwise bunch requests past the provider's
+// burst. It waits at most a few intervals in practice.
+func (b *bucket) gate() {
+	if b == nil || b.interval <= 0 {
+		return
+	}
+	b.gateMu.Lock()
+	defer b.gateMu.Unlock()
+	b.mu.Lock()
+	at := b.lastSend.Add(b.interval)
+	if at.Before(b.pausedUntil) {
+		at = b.pausedUntil
+	}
+	b.mu.Unlock()
+	if d := time.Until(at); d > 0 {
+		time.Sleep(d)
+	}
+	b.lastSend = time.Now()
 }
 
 // pause stops handing out permits until t (a provider's Retry-After).
 func (b *bucket) pause(t time.Time) {
-	if b == nil || b.rate <= 0 {
+	if b == nil || b.interval <= 0 {
 		return
 	}
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	if t.After(b.last) {
-		b.last = t
-		b.tokens = 0
+	if t.After(b.pausedUntil) {
+		b.pausedUntil = t
 	}
+	b.mu.Unlock()
 }
 
 // slots is a FIFO counting semaphore for a provider's concurrency cap. A
