@@ -671,6 +671,9 @@ func (g *generateScreen) blocker() string {
 	if mode == provider.ModeText && prompt == "" {
 		return "Write a prompt or add an image."
 	}
+	if max := maxImages(caps); len(g.images) > max {
+		return fmt.Sprintf("%s takes at most %d image(s); remove %d.", p.DisplayName(), max, len(g.images)-max)
+	}
 	if !slices.Contains(caps.Modes, mode) {
 		switch mode {
 		case provider.ModeText:
@@ -681,9 +684,6 @@ func (g *generateScreen) blocker() string {
 	}
 	if n := len([]rune(prompt)); caps.PromptMaxLen > 0 && n > caps.PromptMaxLen {
 		return fmt.Sprintf("The prompt is %d characters; %s takes at most %d.", n, p.DisplayName(), caps.PromptMaxLen)
-	}
-	if max := maxImages(caps); len(g.images) > max {
-		return fmt.Sprintf("%s takes at most %d image(s); remove %d.", p.DisplayName(), max, len(g.images)-max)
 	}
 	types := caps.ImageTypes
 	if len(types) == 0 {

@@ -1,0 +1,150 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/test"
+
+	"meshdrop/core/library"
+	"meshdrop/core/provider"
+)
+
+func TestGenerateFirstRunOffersSandbox(t *testing.T) {
+	svc := realServices(t)
+	mw, w := newTestWindow(t, svc)
+	g := mw.generate
+	if !g.firstRun.Visible() {
+		t.Fatal("with no keys the first-run card is hidden")
+	}
+	if got := g.selectedProvider(); got == nil || got.ID() != provider.Sandbox {
+		t.Fatalf("first run picked %v, want the Sandbox", got)
+	}
+	if !g.keySel.Disabled() || g.keySel.PlaceHolder != noKeyLabel {
+		t.Fatalf("Sandbox key picker: disabled=%v placeholder=%q", g.keySel.Disabled(), g.keySel.PlaceHolder)
+	}
+	if g.generateBtn.Disabled() == false {
+		t.Fatal("Generate enabled with an empty prompt")
+	}
+	if g.reason.Text != "Write a prompt or add an image." {
+		t.Fatalf("reason = %q", g.reason.Text)
+	}
+	test.AssertRendersToMarkup(t, "generate_first_run.xml", w.Canvas())
+}
+
+func TestGeneratePromptCounterAndLimit(t *testing.T) {
+	svc := realServices(t)
+	mw, _ := newTestWindow(t, svc)
+	g := mw.generate
+	test.Type(g.prompt, "a red crate")
+	if g.counter.Text != "11 / 1000" {
+		t.Fatalf("counter = %q", g.counter.Text)
+	}
+	if g.generateBtn.Disabled() {
+		t.Fatalf("Generate disabled: %q", g.reason.Text)
+	}
+	g.prompt.SetText(strings.Repeat("x", 1001))
+	if !g.generateBtn.Disabled() || !strings.Contains(g.reason.Text, "at most 1000") {
+		t.Fatalf("over-long prompt: disabled=%v reason=%q", g.generateBtn.Disabled(), g.reason.Text)
+	}
+}
+
+func TestGenerateOptionOutOfRangeSaysWhy(t *testing.T) {
+	svc := realServices(t)
+	mw, _ := newTestWindow(t, svc)
+	g := mw.generate
+	test.Type(g.prompt, "a cube")
+	var set bool
+	for _, f := range g.fields {
+		if f.opt.Name == "seed" {
+			f.set("-5")
+			set = true
+		}
+	}
+	if !set {
+		t.Fatal("the Sandbox's seed option was not drawn")
+	}
+	if !g.generateBtn.Disabled() || !strings.Contains(g.reason.Text, "seed") {
+		t.Fatalf("seed -5: disabled=%v reason=%q", g.generateBtn.Disabled(), g.reason.Text)
+	}
+}
+
+// The whole path: type a prompt, Ctrl+Enter, the job runs on the real
+// Sandbox and lands in the library and the Jobs screen, then the Gallery.
+func TestGenerateCtrlEnterRunsASandboxJob(t *testing.T) {
+	svc := realServices(t)
+	mw, w := newTestWindow(t, svc)
+	w.Canvas().Focus(mw.generate.prompt)
+	test.Type(mw.generate.prompt, "a golden torus")
+	// Typed while the prompt has focus: the entry hands it to the window.
+	mw.generate.prompt.TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyReturn, Modifier: fyne.KeyModifierShortcutDefault})
+	eventually(t, 5*time.Second, "the job in the library", func() bool { return svc.Library.Len() == 1 })
+	eventually(t, 5*time.Second, "the Jobs screen", func() bool { return mw.current() == screenJobs })
+	eventually(t, 20*time.Second, "the job done", func() bool {
+		page, _ := svc.Library.Query(library.Query{States: []library.State{library.StateDone}})
+		return len(page) == 1
+	})
+	page, _ := svc.Library.Query(library.Query{})
+	if page[0].Prompt != "a golden torus" || page[0].Provider != provider.Sandbox {
+		t.Fatalf("job = %+v", page[0])
+	}
+	eventually(t, 5*time.Second, "the Jobs row done", func() bool {
+		var done bool
+		fyne.DoAndWait(func() { done = len(mw.jobs.rows) == 1 && mw.jobs.rows[0].State == library.StateDone })
+		return done
+	})
+}
+
+func TestGenerateDropImageAnywhere(t *testing.T) {
+	svc := realServices(t)
+	mw, _ := newTestWindow(t, svc)
+	mw.show(screenKeys)
+	dir := t.TempDir()
+	p := pngFile(t, dir, "chair.png")
+	mw.onDropped(fyne.NewPos(10, 10), []fyne.URI{storage.NewFileURI(p)})
+	if mw.current() != screenGenerate {
+		t.Fatalf("drop switched to %q, want generate", mw.current())
+	}
+	g := mw.generate
+	eventually(t, 5*time.Second, "the dropped image", func() bool {
+		var n int
+		fyne.DoAndWait(func() { n = len(g.images) })
+		return n == 1
+	})
+	if g.images[0].MIME != "image/png" || g.images[0].Thumb == nil {
+		t.Fatalf("image = %s thumb=%v", g.images[0].MIME, g.images[0].Thumb != nil)
+	}
+	if g.mode() != provider.ModeImage || g.generateBtn.Disabled() {
+		t.Fatalf("mode %s, disabled=%v reason=%q", g.mode(), g.generateBtn.Disabled(), g.reason.Text)
+	}
+	// A second image is one too many for the Sandbox.
+	mw.onDropped(fyne.NewPos(10, 10), []fyne.URI{storage.NewFileURI(pngFile(t, dir, "b.png"))})
+	eventually(t, 5*time.Second, "the second image", func() bool {
+		var n int
+		fyne.DoAndWait(func() { n = len(g.images) })
+		return n == 2
+	})
+	if !g.generateBtn.Disabled() || !strings.Contains(g.reason.Text, "at most 1 image") {
+		t.Fatalf("two images: reason=%q", g.reason.Text)
+	}
+	g.removeImage(1)
+	if len(g.images) != 1 || g.generateBtn.Disabled() {
+		t.Fatalf("after remove: %d images, reason=%q", len(g.images), g.reason.Text)
+	}
+	// Not an image: refused with a reason.
+	txt := dir + "/notes.txt"
+	writeFile(t, txt, "hello")
+	mw.onDropped(fyne.NewPos(1, 1), []fyne.URI{storage.NewFileURI(txt)})
+	eventually(t, 5*time.Second, "the refusal", func() bool {
+		var r string
+		fyne.DoAndWait(func() { r = g.reason.Text })
+		return strings.Contains(r, "notes.txt is not an image")
+	})
+	if len(g.images) != 1 {
+		t.Fatalf("a text file was added: %d images", len(g.images))
+	}
+}

@@ -1,0 +1,158 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+	"github.com/zalando/go-keyring"
+
+	"meshdrop/core/app"
+	"meshdrop/core/jobs"
+	"meshdrop/core/keys"
+	"meshdrop/core/library"
+	"meshdrop/core/paths"
+	"meshdrop/core/provider"
+	"meshdrop/core/provider/sandbox"
+	"meshdrop/core/render"
+)
+
+// testPace makes Sandbox tasks quick.
+const testPace = 300 * time.Millisecond
+
+// realServices opens the real core parts in temporary folders: the library
+// (with render.ThumbnailFile), the Sandbox provider and a job runner. The
+// vault is left out (see withVault).
+func realServices(t *testing.T) *services {
+	t.Helper()
+	root := t.TempDir()
+	dirs := paths.Dirs{Config: filepath.Join(root, "config"), Data: filepath.Join(root, "data"),
+		Library: filepath.Join(root, "data", "library"), Logs: filepath.Join(root, "logs")}
+	ctx, cancel := context.WithCancel(context.Background())
+	core, err := app.NewAt(ctx, dirs, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib, err := library.Open(dirs.Library, library.Config{Thumbnail: render.ThumbnailFile, ThumbnailSize: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := provider.NewRegistry(sandbox.New(sandbox.Config{Pace: testPace}))
+	svc := &services{Core: core, Ctx: ctx, Registry: reg, Library: lib, VaultErr: errNotInBuild}
+	r, err := jobs.New(ctx, jobs.Config{Store: lib, Providers: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.Runner = r
+	t.Cleanup(func() {
+		cancel()
+		r.Close()
+		lib.Close()
+		core.Close()
+	})
+	return svc
+}
+
+// withVault adds a real vault on the Secret Service keychain. It skips when
+// there is no keychain, unless MESHDROP_REQUIRE_KEYCHAIN is set (scripts/test.sh).
+func withVault(t *testing.T, svc *services) *keys.Vault {
+	t.Helper()
+	if err := keyring.Set("meshdrop-ui-test", "probe", "x"); err != nil {
+		if os.Getenv("MESHDROP_REQUIRE_KEYCHAIN") != "" {
+			t.Fatalf("no keychain: %v", err)
+		}
+		t.Skipf("no Secret Service keychain here (%v); run through scripts/test.sh", err)
+	}
+	_ = keyring.Delete("meshdrop-ui-test", "probe")
+	v, err := keys.Open(filepath.Join(t.TempDir(), "keys"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.Vault, svc.VaultErr = v, nil
+	t.Cleanup(func() {
+		for _, k := range v.List() {
+			_ = v.Delete(k.ID)
+		}
+	})
+	return v
+}
+
+// eventually polls cond on the test goroutine until it holds or d passes.
+func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", d, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// pngFile writes a small PNG into dir and returns its path.
+func pngFile(t *testing.T, dir, name string) string {
+	t.Helper()
+	img := image.NewNRGBA(image.Rect(0, 0, 32, 24))
+	for i := range img.Pix {
+		img.Pix[i] = 200
+	}
+	img.Set(3, 3, color.NRGBA{255, 0, 0, 255})
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, b.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// labelsIn lists every label's text under o.
+func labelsIn(o fyne.CanvasObject) []string {
+	var out []string
+	var walk func(fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		switch v := o.(type) {
+		case *widget.Label:
+			out = append(out, v.Text)
+		case *fyne.Container:
+			for _, c := range v.Objects {
+				walk(c)
+			}
+		case fyne.Widget:
+			r := test.WidgetRenderer(v)
+			for _, c := range r.Objects() {
+				walk(c)
+			}
+		}
+	}
+	walk(o)
+	return out
+}
+
+func anyContains(ss []string, sub string) bool {
+	for _, s := range ss {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+func writeFile(t *testing.T, p, s string) {
+	t.Helper()
+	if err := os.WriteFile(p, []byte(s), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
