@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"meshdrop/core/fsutil"
 	"meshdrop/core/jobs"
@@ -130,8 +131,17 @@ func runBatch(e *Env, args []string) int {
 	if r == nil {
 		return code
 	}
-	var ids []string
-	var refused []string
+	// First every new row gets its job ID, recorded in one durable write
+	// before any job is made; then the jobs are made.
+	type work struct {
+		row  batchRow
+		rk   string
+		id   string
+		spec jobs.Spec
+	}
+	var todo []work
+	ids := make([]string, 0, len(rows))
+	newIDs := false
 	for _, row := range rows {
 		// The row as written in the file is its identity: run again with
 		// other defaults, it still follows the job it made.
@@ -157,10 +167,12 @@ func runBatch(e *Env, args []string) int {
 		}
 		id, known := st.Jobs[rk]
 		if known {
-			if _, err := r.Store().Get(id); err == nil {
+			_, err := r.Store().Get(id)
+			if err == nil {
 				ids = append(ids, id) // made in an earlier run: follow it
 				continue
-			} else if !errors.Is(err, jobs.ErrNoJob) {
+			}
+			if !errors.Is(err, jobs.ErrNoJob) {
 				e.Errorf("line %d: %v", row.Line, err)
 				return ExitFailure
 			}
@@ -169,37 +181,68 @@ func runBatch(e *Env, args []string) int {
 		} else {
 			id = jobs.NewID()
 			st.Jobs[rk] = id
-			if err := saveBatchState(statePath, st); err != nil {
-				e.Errorf("cannot record the batch's progress (nothing sent for line %d): %v", row.Line, err)
-				return ExitFailure
-			}
+			newIDs = true
 		}
-		var imgs []provider.Image
-		var bad error
-		for _, p := range row.Images {
-			if !filepath.IsAbs(p) && !strings.Contains(p, "=") {
-				p = filepath.Join(filepath.Dir(path), p)
-			} else if slot, rel, ok := strings.Cut(p, "="); ok && !filepath.IsAbs(rel) {
-				p = slot + "=" + filepath.Join(filepath.Dir(path), rel)
-			}
-			im, err := readImage(p)
-			if err != nil {
-				bad = err
-				break
-			}
-			imgs = append(imgs, im)
+		todo = append(todo, work{row: row, rk: rk, id: id, spec: jobs.Spec{ID: id, Provider: row.Provider, Key: row.Key,
+			Prompt: row.Prompt, Options: opts, Name: row.Name, Tags: row.Tags}})
+	}
+	if newIDs {
+		if err := saveBatchState(statePath, st); err != nil {
+			e.Errorf("cannot record the batch's progress (nothing was sent): %v", err)
+			return ExitFailure
 		}
-		if bad == nil {
-			_, bad = r.Submit(e.Ctx, jobs.Spec{ID: id, Provider: row.Provider, Key: row.Key, Prompt: row.Prompt,
-				Images: imgs, Options: opts, Name: row.Name, Tags: row.Tags})
-		}
-		if bad != nil {
-			refused = append(refused, fmt.Sprintf("line %d: %v", row.Line, bad))
-			delete(st.Jobs, rk) // nothing was made: a fixed row may be sent next time
-			_ = saveBatchState(statePath, st)
+	}
+	// Jobs are made by a few workers: each is a durable write, and the
+	// runner sends them within the providers' limits as they come.
+	refusedAt := make([]string, len(todo))
+	made := make([]bool, len(todo))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < batchSubmitters; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				wk := todo[i]
+				spec := wk.spec
+				var bad error
+				for _, p := range wk.row.Images {
+					im, err := readImage(batchPath(path, p))
+					if err != nil {
+						bad = err
+						break
+					}
+					spec.Images = append(spec.Images, im)
+				}
+				if bad == nil {
+					_, bad = r.Submit(e.Ctx, spec)
+				}
+				if bad != nil {
+					refusedAt[i] = fmt.Sprintf("line %d: %v", wk.row.Line, bad)
+					continue
+				}
+				made[i] = true
+			}
+		}()
+	}
+	for i := range todo {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	var refused []string
+	dropped := false
+	for i, wk := range todo {
+		if made[i] {
+			ids = append(ids, wk.id)
 			continue
 		}
-		ids = append(ids, id)
+		refused = append(refused, refusedAt[i])
+		delete(st.Jobs, wk.rk) // nothing was made: a fixed row may be sent next time
+		dropped = true
+	}
+	if dropped {
+		_ = saveBatchState(statePath, st)
 	}
 	if _, err := r.Resume(ids...); err != nil {
 		e.Errorf("%v", err)
@@ -213,6 +256,25 @@ func runBatch(e *Env, args []string) int {
 		code = ExitFailure
 	}
 	return code
+}
+
+// batchSubmitters is how many rows are made into jobs at once.
+const batchSubmitters = 4
+
+// batchPath resolves an image path of a row ("PATH" or "SLOT=PATH")
+// against the batch file's folder.
+func batchPath(batchFile, p string) string {
+	slot, rel, hasSlot := strings.Cut(p, "=")
+	if !hasSlot || strings.ContainsAny(slot, `/\.`) {
+		slot, rel = "", p
+	}
+	if !filepath.IsAbs(rel) {
+		rel = filepath.Join(filepath.Dir(batchFile), rel)
+	}
+	if slot != "" {
+		return slot + "=" + rel
+	}
+	return rel
 }
 
 func nonEmptyStr(a, b string) string {

@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"image"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -124,5 +127,47 @@ func TestBatchParsing(t *testing.T) {
 	a, b := batchRow{Line: 2, Prompt: "x"}, batchRow{Line: 2, Prompt: "y"}
 	if a.rowKey() == b.rowKey() || a.rowKey() != (batchRow{Line: 2, Prompt: "x"}).rowKey() {
 		t.Fatal("row keys must follow the row's content")
+	}
+}
+
+// Images are read relative to the batch file; a row whose image is missing
+// is refused and reported, the others run, and the exit code says so.
+func TestBatchImagesAndRefusedRow(t *testing.T) {
+	e, out, errb, srv := rodinEnv(t, nil)
+	dir := t.TempDir()
+	img := image.NewNRGBA(image.Rect(0, 0, 4, 4))
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "front.png"), buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "rows.jsonl")
+	rows := `{"images":["front.png"],"provider":"rodin"}
+{"images":["missing.png"],"provider":"rodin"}
+{"prompt":"a cube","provider":"rodin","tags":["x"]}
+`
+	if err := os.WriteFile(file, []byte(rows), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code := Run(e, []string{"batch", file})
+	if code != ExitFailure || !strings.Contains(errb.String(), "line 2") || !strings.Contains(out.String(), "Batch: 2 jobs: 2 done") {
+		t.Fatalf("exit %d\nout %s\nerr %s", code, out, errb)
+	}
+	if srv.Creates() != 2 {
+		t.Fatalf("%d creates", srv.Creates())
+	}
+	_, images := srv.LastForm()
+	lib, _ := e.Library()
+	all, _ := lib.List()
+	var withImage int
+	for _, j := range all {
+		if len(j.Inputs) == 1 && j.Inputs[0].Size == int64(buf.Len()) {
+			withImage++
+		}
+	}
+	if withImage != 1 || images > 1 {
+		t.Fatalf("image row not carried: %d jobs with the input", withImage)
 	}
 }
