@@ -20,6 +20,8 @@ const (
 	extWebP             = "EXT_texture_webp"
 	extUnlit            = "KHR_materials_unlit"
 	extEmissiveStrength = "KHR_materials_emissive_strength"
+	extSpecGloss        = "KHR_materials_pbrSpecularGlossiness"
+	extInstancing       = "EXT_mesh_gpu_instancing"
 )
 
 // maxSparseOrEmptyFactor bounds accessors that have no buffer view (all

@@ -103,6 +103,7 @@ func (l *loader) load() (*Scene, error) {
 
 	l.uvInfo = make([]uvInfo, len(doc.Materials))
 	for i, m := range doc.Materials {
+		applySpecGloss(m)
 		l.uvInfo[i] = materialUV(m)
 	}
 	l.usedMats = make([]bool, len(doc.Materials))
@@ -112,10 +113,19 @@ func (l *loader) load() (*Scene, error) {
 	// below is built, and only those of drawn materials are decoded.
 	l.markUsedMaterials(draw)
 	l.buildMaterials()
+draw:
 	for _, d := range draw {
-		if err := l.addMesh(l.doc.Nodes[d.node], d.world); err == errBudget {
+		nd := l.doc.Nodes[d.node]
+		worlds, err := l.instances(nd, d.world)
+		if err == errBudget {
 			l.note(NoteTruncated)
 			break
+		}
+		for _, w := range worlds {
+			if err := l.addMesh(nd, w); err == errBudget {
+				l.note(NoteTruncated)
+				break draw
+			}
 		}
 	}
 	l.finish()
@@ -484,4 +494,64 @@ func rawJSON(ext gltf.Extensions, name string, v any) bool {
 		return false
 	}
 	return json.Unmarshal(raw, v) == nil
+}
+
+// instances returns the world matrices a node's mesh is drawn with: the
+// node's own, or one per EXT_mesh_gpu_instancing instance.
+func (l *loader) instances(nd *gltf.Node, world [16]float64) ([][16]float64, error) {
+	var ext struct {
+		Attributes map[string]int `json:"attributes"`
+	}
+	if !rawJSON(nd.Extensions, extInstancing, &ext) || len(ext.Attributes) == 0 {
+		return [][16]float64{world}, nil
+	}
+	n := -1
+	read := func(name string, comps int) ([]float32, error) {
+		a, ok := ext.Attributes[name]
+		if !ok {
+			return nil, nil
+		}
+		v, cnt, err := l.floats(a, comps, 0)
+		if err != nil {
+			return nil, err
+		}
+		if n >= 0 && cnt != n {
+			return nil, fmt.Errorf("instance attributes disagree on the count")
+		}
+		n = cnt
+		return v, nil
+	}
+	t, err1 := read("TRANSLATION", 3)
+	r, err2 := read("ROTATION", 4)
+	sc, err3 := read("SCALE", 3)
+	for _, err := range []error{err1, err2, err3} {
+		if err == errBudget {
+			return nil, err
+		}
+		if err != nil {
+			l.note(NoteBadPrimitive)
+			return [][16]float64{world}, nil
+		}
+	}
+	if n <= 0 {
+		return [][16]float64{world}, nil
+	}
+	if err := l.spend(int64(n) * 128); err != nil {
+		return nil, err
+	}
+	out := make([][16]float64, n)
+	for i := range out {
+		node := gltf.Node{Rotation: gltf.DefaultRotation, Scale: gltf.DefaultScale, Matrix: gltf.DefaultMatrix}
+		if t != nil {
+			node.Translation = [3]float64{float64(t[i*3]), float64(t[i*3+1]), float64(t[i*3+2])}
+		}
+		if r != nil {
+			node.Rotation = [4]float64{float64(r[i*4]), float64(r[i*4+1]), float64(r[i*4+2]), float64(r[i*4+3])}
+		}
+		if sc != nil {
+			node.Scale = [3]float64{float64(sc[i*3]), float64(sc[i*3+1]), float64(sc[i*3+2])}
+		}
+		out[i] = mul4(world, localMatrix(&node))
+	}
+	return out, nil
 }

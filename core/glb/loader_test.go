@@ -409,3 +409,23 @@ func TestEmissiveTextureMean(t *testing.T) {
 		}
 	}
 }
+
+func TestSpecGlossAndInstancing(t *testing.T) {
+	b := newBuilder()
+	pos := b.floats(gltf.AccessorVec3, quadPositions...)
+	b.doc.Materials = []*gltf.Material{{Extensions: gltf.Extensions{extSpecGloss: json.RawMessage(`{"diffuseFactor":[0.2,0.4,0.6,1],"glossinessFactor":0.25}`)}}}
+	m := b.mesh(&gltf.Primitive{Attributes: gltf.PrimitiveAttributes{gltf.POSITION: pos}, Material: gltf.Index(0), Mode: gltf.PrimitiveTriangleFan})
+	tr := b.floats(gltf.AccessorVec3, 0, 0, 0, 10, 0, 0, 0, 10, 0)
+	n := b.node(&gltf.Node{Mesh: gltf.Index(m), Extensions: gltf.Extensions{extInstancing: json.RawMessage(`{"attributes":{"TRANSLATION":` + itoa(tr) + `}}`)}})
+	b.scene(n)
+	s := b.decode(t)
+	mat := s.Materials[0]
+	if mat.BaseColor != [4]float32{0.2, 0.4, 0.6, 1} || mat.Metallic != 0 || mat.Roughness != 0.75 {
+		t.Errorf("spec-gloss material %+v", mat)
+	}
+	if len(s.Prims) != 3 || !near3(s.Bounds.Max[:], 11, 11, 0) {
+		t.Errorf("instancing: %d prims, bounds %v", len(s.Prims), s.Bounds)
+	}
+}
+
+func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }

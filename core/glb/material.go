@@ -271,3 +271,30 @@ func (l *loader) emissiveMean(ti int, factor [3]float32) chan [3]float32 {
 // cannot be decoded (KTX2): emissive maps are mostly black with small
 // lights, so a small value is closer than the bare factor.
 const unknownEmissiveMean = 0.05
+
+// specGloss is KHR_materials_pbrSpecularGlossiness, still found in older
+// exports (Sketchfab, early converters).
+type specGloss struct {
+	DiffuseFactor    *[4]float64       `json:"diffuseFactor"`
+	DiffuseTexture   *gltf.TextureInfo `json:"diffuseTexture"`
+	GlossinessFactor *float64          `json:"glossinessFactor"`
+}
+
+// applySpecGloss rewrites a specular-glossiness material as the metallic-
+// roughness one it looks like: diffuse becomes the base colour, not metallic.
+func applySpecGloss(m *gltf.Material) {
+	var sg specGloss
+	if m == nil || !rawJSON(m.Extensions, extSpecGloss, &sg) {
+		return
+	}
+	gloss := 1.0
+	if sg.GlossinessFactor != nil {
+		gloss = *sg.GlossinessFactor
+	}
+	m.PBRMetallicRoughness = &gltf.PBRMetallicRoughness{
+		BaseColorFactor:  sg.DiffuseFactor,
+		BaseColorTexture: sg.DiffuseTexture,
+		MetallicFactor:   gltf.Float(0),
+		RoughnessFactor:  gltf.Float(1 - gloss),
+	}
+}
