@@ -110,7 +110,7 @@ func writeProvider(e *Env, p provider.Provider) {
 	for _, o := range c.Options {
 		def := o.Default
 		if def == "" {
-			def = "(none)"
+			def = "(the provider's)" // not sent unless set
 		}
 		line := fmt.Sprintf("    %s\t%s\t%s\tdefault %s", o.Name, o.Type, optionRange(o), def)
 		if len(o.Modes) > 0 {
@@ -144,8 +144,13 @@ func optionRange(o provider.Option) string {
 			}
 			return strconv.FormatFloat(*p, 'f', -1, 64)
 		}
-		if o.Min == nil && o.Max == nil {
+		switch {
+		case o.Min == nil && o.Max == nil:
 			return "any"
+		case o.Max == nil:
+			return "≥ " + num(o.Min)
+		case o.Min == nil:
+			return "≤ " + num(o.Max)
 		}
 		return num(o.Min) + "…" + num(o.Max)
 	case provider.OptBool:

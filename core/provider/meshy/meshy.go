@@ -533,9 +533,13 @@ const (
 
 // Reconcile implements provider.Provider: the newest tasks of the request's
 // kind (GET …?page_num=1&page_size=50&sort_by=-created_at, a bare array) are
-// searched for one created near the time the lost create was sent. For text
-// the preview is looked for (the first stage), matched on the prompt when
-// the task carries one. The closest in time wins.
+// searched for the one created closest to the time the lost create was sent
+// (matched on the prompt when the task carries one). For text the adapter is
+// not told which stage was lost: the closest task wins, and its stage comes
+// from its type (a refine when the type says so, else the preview).
+// Limitation: if a refine was lost and in fact never made, the preview (made
+// a little earlier) may be taken for it and its untextured model kept; the
+// job then shows the preview as its result rather than charging a new refine.
 func (m *Meshy) Reconcile(ctx context.Context, c provider.Credential, req provider.Request, created time.Time) (provider.TaskRef, bool, error) {
 	kind := kindOf(req.Mode)
 	p, _ := kindPath(kind)
@@ -555,6 +559,9 @@ func (m *Meshy) Reconcile(ctx context.Context, c provider.Credential, req provid
 	ref := provider.TaskRef{ID: t.ID, Extra: map[string]string{ExtraKind: kind}}
 	if kind == KindText {
 		ref.Stage = StagePreview
+		if strings.Contains(strings.ToLower(t.Type), StageRefine) {
+			ref.Stage = StageRefine
+		}
 	}
 	if IsTestMode(c) {
 		ref.Extra[ExtraTestMode] = "true"
@@ -582,13 +589,8 @@ func pickReconciled(tasks []task, kind, prompt string, created time.Time) (task,
 		if at.IsZero() || at.Before(created.Add(-reconcileBefore)) || at.After(created.Add(reconcileAfter)) {
 			continue
 		}
-		if kind == KindText {
-			if strings.Contains(strings.ToLower(t.Type), StageRefine) {
-				continue
-			}
-			if t.Prompt != "" && t.Prompt != prompt {
-				continue
-			}
+		if kind == KindText && t.Prompt != "" && t.Prompt != prompt {
+			continue
 		}
 		d := at.Sub(created)
 		if d < 0 {

@@ -257,6 +257,20 @@ func TestLostCreateIsSentOnceAndReconciled(t *testing.T) {
 	if ids := srv.TaskIDs(); ref.ID != ids[0] || ref.Stage != StagePreview || ref.Extra[ExtraKind] != KindText {
 		t.Fatalf("reconciled %+v, tasks %v", ref, ids)
 	}
+	// A lost refine: the task closest to its sending is the refine, not the preview.
+	if _, err := m.Watch(context.Background(), cred(secret), ref, nil); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(20 * time.Millisecond)
+	srv.HangCreate.Store(true)
+	refineSent := time.Now()
+	if _, _, err := m.NextStage(context.Background(), cred(secret), req, ref); provider.KindOf(err) != provider.ErrSubmissionUnknown {
+		t.Fatalf("lost refine: %v", err)
+	}
+	got, ok, err := m.Reconcile(context.Background(), cred(secret), req, refineSent)
+	if ids := srv.TaskIDs(); err != nil || !ok || got.Stage != StageRefine || got.ID != ids[len(ids)-1] {
+		t.Fatalf("lost refine reconciled as %+v ok=%v err=%v (tasks %v)", got, ok, err, ids)
+	}
 	if _, ok, err := m.Reconcile(context.Background(), cred(secret), req, sent.Add(-time.Hour)); ok || err != nil {
 		t.Fatalf("a task an hour away was taken: ok=%v err=%v", ok, err)
 	}
