@@ -28,23 +28,14 @@ func smoothNormals(pos []float32, idx []uint32) []float32 {
 			acc[r+2] += nz
 		}
 	}
+	// Normalise each representative's sum in place and copy it to the
+	// vertices welded onto it. A representative is the lowest index of its
+	// group, so it is always normalised before its copies read it.
 	out := acc
-	// Copy each representative's sum to the vertices welded onto it, then
-	// normalise. Representatives are always the lowest index of their group,
-	// so processing in increasing order never reads an overwritten entry
-	// that still needs to be a sum... except the representative itself,
-	// which is handled by normalising it in place first.
 	for v := 0; v < nv; v++ {
 		r := int(weld[v])
 		if r == v {
-			x, y, z := acc[v*3], acc[v*3+1], acc[v*3+2]
-			l := x*x + y*y + z*z
-			if l > 0 && finite32(l) {
-				inv := 1 / float32(math.Sqrt(float64(l)))
-				out[v*3], out[v*3+1], out[v*3+2] = x*inv, y*inv, z*inv
-			} else {
-				out[v*3], out[v*3+1], out[v*3+2] = 0, 1, 0
-			}
+			out[v*3], out[v*3+1], out[v*3+2] = unit3(acc[v*3], acc[v*3+1], acc[v*3+2])
 		} else {
 			out[v*3], out[v*3+1], out[v*3+2] = out[r*3], out[r*3+1], out[r*3+2]
 		}

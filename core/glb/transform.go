@@ -120,14 +120,21 @@ func transformNormals(n []float32, m [16]float64) {
 func normalize3(n []float32) {
 	for i := 0; i+2 < len(n); i += 3 {
 		x, y, z := n[i], n[i+1], n[i+2]
-		l := x*x + y*y + z*z
-		if l > 1e-30 && finite32(l) {
-			if l < 0.999 || l > 1.001 {
-				inv := 1 / float32(math.Sqrt(float64(l)))
-				n[i], n[i+1], n[i+2] = x*inv, y*inv, z*inv
-			}
-		} else {
-			n[i], n[i+1], n[i+2] = 0, 1, 0
+		if l := x*x + y*y + z*z; l > 0.999 && l < 1.001 {
+			continue // already unit (the common case)
 		}
+		n[i], n[i+1], n[i+2] = unit3(x, y, z)
 	}
+}
+
+// unit3 scales (x,y,z) to unit length in float64, so neither tiny
+// (subnormal) nor huge components lose precision; a zero or invalid
+// vector becomes +Y.
+func unit3(x, y, z float32) (float32, float32, float32) {
+	fx, fy, fz := float64(x), float64(y), float64(z)
+	l := math.Sqrt(fx*fx + fy*fy + fz*fz)
+	if !(l > 0) || math.IsInf(l, 0) {
+		return 0, 1, 0
+	}
+	return float32(fx / l), float32(fy / l), float32(fz / l)
 }
