@@ -3,6 +3,7 @@
 package library
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"io"
@@ -15,7 +16,10 @@ import (
 	"time"
 )
 
-const envKillDir = "MESHDROP_LIBRARY_KILL_DIR"
+const (
+	envKillDir = "MESHDROP_LIBRARY_KILL_DIR"
+	killReady  = "WRITING"
+)
 
 // TestSIGKILLDuringWrites kills a process writing records and models at
 // random moments, several times over, and checks after each kill that the
@@ -36,15 +40,43 @@ func TestSIGKILLDuringWrites(t *testing.T) {
 		cmd := exec.Command(os.Args[0], "-test.run", "^TestSIGKILLDuringWrites$")
 		cmd.Env = append(os.Environ(), envKillDir+"="+dir)
 		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
+		cmd.Stderr = &out
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(time.Duration(150+rand.IntN(400)) * time.Millisecond)
+		// Kill at a random moment after the child has started writing (it
+		// says so on stdout), however long it took to start.
+		ready := make(chan string, 1)
+		var rest bytes.Buffer
+		copied := make(chan struct{})
+		go func() {
+			defer close(copied)
+			br := bufio.NewReader(stdout)
+			line, _ := br.ReadString('\n')
+			ready <- line
+			io.Copy(&rest, br)
+		}()
+		select {
+		case line := <-ready:
+			if line != killReady+"\n" {
+				cmd.Process.Kill()
+				cmd.Wait()
+				t.Fatalf("round %d: child said %q", round, line)
+			}
+		case <-time.After(60 * time.Second):
+			cmd.Process.Kill()
+			t.Fatalf("round %d: child did not start writing", round)
+		}
+		time.Sleep(time.Duration(20+rand.IntN(300)) * time.Millisecond)
 		cmd.Process.Signal(syscall.SIGKILL)
-		err := cmd.Wait()
+		<-copied
+		err = cmd.Wait()
 		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
-			t.Fatalf("round %d: child ended before the kill (%v):\n%s", round, err, out.String())
+			t.Fatalf("round %d: child ended before the kill (%v):\n%s%s", round, err, rest.String(), out.String())
 		}
 		l, err := Open(dir, Config{})
 		if err != nil {
@@ -95,6 +127,9 @@ func killChild(dir string) {
 		if err := l.Put(j); err != nil {
 			fmt.Println(err)
 			os.Exit(3)
+		}
+		if n == 0 {
+			fmt.Println(killReady)
 		}
 		if n%3 == 0 {
 			_, err := l.SaveOutput(j.ID, "model.glb", KindModel, FormatGLB, func(w io.Writer) (int64, error) {
