@@ -166,6 +166,10 @@ func resolveURI(uri, dir string, maxBytes int64) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("external file %q: %w", uri, err)
 	}
+	if !fi.Mode().IsRegular() {
+		// Devices and pipes could block or never end.
+		return nil, fmt.Errorf("external file %q is not a regular file", uri)
+	}
 	if maxBytes > 0 && fi.Size() > maxBytes {
 		return nil, fmt.Errorf("external file %q is larger than it is declared (%d bytes)", uri, fi.Size())
 	}

@@ -365,6 +365,15 @@ func TestGLTFWithDataAndFileBuffers(t *testing.T) {
 	if s.Stats.Triangles != 2 || s.Stats.FileBytes != int64(len(js)) {
 		t.Errorf("file buffer: %d triangles, %d bytes", s.Stats.Triangles, s.Stats.FileBytes)
 	}
+	// A buffer naming a device (endless) is refused, not read.
+	b.doc.Buffers[0].URI = "../../../../../../../../dev/zero"
+	js2, _ := json.Marshal(&b.doc)
+	if err := os.WriteFile(path, js2, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := Open(path); err != nil || len(s.Prims) != 0 || !hasNote(s, NoteExternal) {
+		t.Errorf("device buffer: err %v, notes %v", err, s.Notes)
+	}
 	// From memory the external buffer cannot be read: a note, not a crash.
 	s, err = Decode(js)
 	if err != nil || len(s.Prims) != 0 || !hasNote(s, NoteExternal) {
