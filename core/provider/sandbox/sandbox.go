@@ -27,8 +27,12 @@ import (
 	"meshdrop/core/provider"
 )
 
-// DefaultPace is how long a simulated task takes from create to done.
-const DefaultPace = 5 * time.Second
+// By default a simulated task takes between MinPace and MinPace+PaceSpread
+// from create to done, the same for the same request.
+const (
+	MinPace    = 4 * time.Second
+	PaceSpread = 2 * time.Second
+)
 
 // Simulated timeline, as fractions of the pace: queued until queueEnd
 // (position 2 then 1), running after; a "fail" prompt fails at failAt.
@@ -60,7 +64,8 @@ const displayName = "Sandbox"
 
 // Config configures the sandbox.
 type Config struct {
-	// Pace is how long a task takes (0: DefaultPace). Tests use milliseconds.
+	// Pace is how long every task takes (0: 4–6 s, picked per request).
+	// Tests use milliseconds.
 	Pace time.Duration
 	// PollEvery is how often Watch reports (0: Pace/10, at least 10 ms).
 	PollEvery time.Duration
@@ -85,11 +90,11 @@ var _ provider.Provider = (*Sandbox)(nil)
 
 // New makes the sandbox.
 func New(cfg Config) *Sandbox {
-	if cfg.Pace <= 0 {
-		cfg.Pace = DefaultPace
-	}
 	if cfg.PollEvery <= 0 {
-		cfg.PollEvery = max(cfg.Pace/10, 10*time.Millisecond)
+		cfg.PollEvery = 500 * time.Millisecond
+		if cfg.Pace > 0 {
+			cfg.PollEvery = max(cfg.Pace/10, 10*time.Millisecond)
+		}
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -204,7 +209,7 @@ func (s *Sandbox) Create(_ context.Context, _ provider.Credential, req provider.
 	if detail == "" {
 		detail = DetailMedium
 	}
-	t := task{Mode: mode, Start: s.cfg.Now(), Pace: s.cfg.Pace.Round(time.Millisecond)}
+	t := task{Mode: mode, Start: s.cfg.Now().Truncate(time.Millisecond), Pace: s.cfg.Pace.Round(time.Millisecond)}
 	ref := provider.TaskRef{Extra: map[string]string{extraDetail: detail}}
 	switch mode {
 	case provider.ModeText:
@@ -233,15 +238,25 @@ func (s *Sandbox) Create(_ context.Context, _ provider.Credential, req provider.
 			return provider.TaskRef{}, s.errorf(provider.ErrInvalidInput, "images", "%v", err)
 		}
 		t.Hash = hash16(data)
-		ref.ID = t.String()
+		ref.ID = t.withPace().String()
 		if err := s.keepImage(ref.ID, data); err != nil {
 			return provider.TaskRef{}, s.errorf(provider.ErrUnavailable, "", "could not keep the image for the task: %v", err)
 		}
 	default:
 		return provider.TaskRef{}, s.errorf(provider.ErrInvalidInput, "mode", "the Sandbox makes models from a prompt or one image, not %q", mode)
 	}
-	ref.ID = t.String()
+	ref.ID = t.withPace().String()
 	return ref, nil
+}
+
+// withPace gives a task with no set pace one between MinPace and
+// MinPace+PaceSpread, from its hash.
+func (t task) withPace() task {
+	if t.Pace <= 0 {
+		h, _ := strconv.ParseUint(t.Hash[:8], 16, 64)
+		t.Pace = MinPace + time.Duration(h%uint64(PaceSpread/time.Millisecond))*time.Millisecond
+	}
+	return t
 }
 
 // keepImage stores a task's input image in StateDir, or in memory.

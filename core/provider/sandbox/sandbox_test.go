@@ -248,7 +248,7 @@ func TestQueueThenProgressThenDone(t *testing.T) {
 }
 
 func TestWatchRunsInRealTime(t *testing.T) {
-	s := New(Config{Pace: 60 * time.Millisecond, PollEvery: 5 * time.Millisecond})
+	s := New(Config{Pace: 400 * time.Millisecond, PollEvery: 5 * time.Millisecond})
 	ref, err := s.Create(context.Background(), noKey, provider.Request{Prompt: "a chrome sphere"})
 	if err != nil {
 		t.Fatal(err)
@@ -277,7 +277,7 @@ func containsState(s []provider.State, v provider.State) bool {
 }
 
 func TestFailWordFailsLikeAProvider(t *testing.T) {
-	s := New(Config{Pace: 40 * time.Millisecond, PollEvery: 2 * time.Millisecond})
+	s := New(Config{Pace: 400 * time.Millisecond, PollEvery: 5 * time.Millisecond})
 	ref, err := s.Create(context.Background(), noKey, provider.Request{Prompt: "a red cube that will FAIL."})
 	if err != nil {
 		t.Fatalf("the create itself must be accepted, as a provider would: %v", err)
@@ -504,5 +504,38 @@ func TestSeveralShapesStandApart(t *testing.T) {
 	r, g, b, _ := sum.Images[0].At(10, 10).RGBA()
 	if !(r > 2*g && r > 2*b) {
 		t.Errorf("cube texture pixel %d %d %d is not red", r>>8, g>>8, b>>8)
+	}
+}
+
+// With no pace set, a task takes 4–6 s, the same for the same request.
+func TestDefaultPace(t *testing.T) {
+	c := newClock()
+	s := New(Config{Now: c.Now})
+	paces := map[time.Duration]bool{}
+	for _, p := range []string{"a cube", "a cone", "a ring", "a pill", "a ball"} {
+		ref, err := s.Create(context.Background(), noKey, provider.Request{Prompt: p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tk, _ := parseTask(ref.ID)
+		if tk.Pace < MinPace || tk.Pace >= MinPace+PaceSpread {
+			t.Errorf("%q: pace %v", p, tk.Pace)
+		}
+		again, _ := s.Create(context.Background(), noKey, provider.Request{Prompt: p})
+		if tk2, _ := parseTask(again.ID); tk2.Pace != tk.Pace {
+			t.Errorf("%q: pace %v then %v", p, tk.Pace, tk2.Pace)
+		}
+		paces[tk.Pace] = true
+	}
+	if len(paces) < 2 {
+		t.Errorf("every prompt got the same pace: %v", paces)
+	}
+	img, err := s.Create(context.Background(), noKey, provider.Request{Mode: provider.ModeImage, Images: []provider.Image{{Data: pngBytes(t, 8, 8)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Add(MinPace + PaceSpread)
+	if st, err := s.Status(context.Background(), noKey, img); err != nil || st.State != provider.StateSucceeded {
+		t.Fatalf("image task with the default pace: %+v %v", st, err)
 	}
 }
