@@ -426,3 +426,73 @@ func TestPlainHTTPToAnotherHostRefused(t *testing.T) {
 		t.Fatalf("default base: %v", err)
 	}
 }
+
+// An asset link on the API host that redirects to the CDN: the key may go to
+// the API host, and is dropped when the redirect leaves it.
+func TestKeyNotCarriedAcrossARedirectToTheCDN(t *testing.T) {
+	srv := meshytest.New(t, secret)
+	srv.RedirectAssets.Store(true)
+	m := newAdapter(t, srv, nil)
+	ctx := context.Background()
+	ref, err := m.Create(ctx, cred(secret), provider.Request{Mode: provider.ModeImage, Images: []provider.Image{{Data: pngBytes}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := m.Watch(ctx, cred(secret), ref, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	model := output(t, st, provider.OutModel)
+	if !strings.HasPrefix(model.URL, srv.API.URL) {
+		t.Fatalf("model not on the API host: %s", model.URL)
+	}
+	var buf bytes.Buffer
+	if _, err := m.Fetch(ctx, cred(secret), model, &buf); err != nil || !bytes.HasPrefix(buf.Bytes(), []byte("glTF")) {
+		t.Fatalf("fetch through redirect: %v", err)
+	}
+	if srv.CDN.Requests.Load() != 1 || srv.CDN.AuthSeen.Load() != 0 {
+		t.Fatalf("CDN requests %d, with a key %d", srv.CDN.Requests.Load(), srv.CDN.AuthSeen.Load())
+	}
+}
+
+func BenchmarkParseTaskStatus(b *testing.B) {
+	body := []byte(`{"id":"0193","type":"text-to-3d-refine","status":"SUCCEEDED","progress":100,"preceding_tasks":0,"created_at":1732350000000,"finished_at":1732350100000,"expires_at":1732609300000,"model_urls":{"glb":"https://assets.meshy.ai/x/model.glb?Expires=1&Signature=abc","fbx":"https://assets.meshy.ai/x/model.fbx?Expires=1","obj":"https://assets.meshy.ai/x/model.obj","mtl":"https://assets.meshy.ai/x/model.mtl","usdz":"https://assets.meshy.ai/x/model.usdz"},"thumbnail_url":"https://assets.meshy.ai/x/preview.png","texture_urls":[{"base_color":"https://assets.meshy.ai/x/0.png","metallic":"https://assets.meshy.ai/x/1.png","normal":"https://assets.meshy.ai/x/2.png","roughness":"https://assets.meshy.ai/x/3.png"}],"task_error":{"message":""},"consumed_credits":20}`)
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		t, err := parseTask(body)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if st := t.status(); len(st.Outputs) != 10 {
+			b.Fatalf("%d outputs", len(st.Outputs))
+		}
+	}
+}
+
+func BenchmarkStreamFrames(b *testing.B) {
+	var sb strings.Builder
+	for i := 0; i < 100; i++ {
+		sb.WriteString(": keep-alive\n\nevent: message\ndata: {\"id\":\"0193\",\"progress\":")
+		sb.WriteString(strings.Repeat("9", 1+i%2))
+		sb.WriteString(",\"status\":\"IN_PROGRESS\"}\n\n")
+	}
+	stream := sb.String()
+	m, _ := New(Config{})
+	b.SetBytes(int64(len(stream)))
+	for b.Loop() {
+		rd := httpx.NewSSEReader(strings.NewReader(stream), 1<<20)
+		n := 0
+		for {
+			ev, err := rd.Next()
+			if err != nil {
+				break
+			}
+			if _, ok, err := m.parseEvent(provider.Credential{}, ev); ok && err == nil {
+				n++
+			}
+		}
+		if n != 100 {
+			b.Fatalf("%d frames", n)
+		}
+	}
+}

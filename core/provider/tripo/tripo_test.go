@@ -379,3 +379,37 @@ func TestClassifyCodeTable(t *testing.T) {
 		t.Errorf("success: %+v", e)
 	}
 }
+
+// Reads are retried through 429/1007 and 503, as the SDKs do.
+func TestReadsRetryThroughRateLimits(t *testing.T) {
+	srv := triptest.New(t, secret)
+	tr := newAdapter(t, srv, nil)
+	ref, err := tr.Create(context.Background(), cred(secret), provider.Request{Mode: provider.ModeText, Prompt: "a cup"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.FailReads.Store(2)
+	st, err := tr.Status(context.Background(), cred(secret), ref)
+	if err != nil || st.State != provider.StateQueued || srv.FailReads.Load() != 0 {
+		t.Fatalf("%+v %v", st, err)
+	}
+	srv.FailReads.Store(10) // more than the attempts: the typed error comes back
+	if _, err := tr.Status(context.Background(), cred(secret), ref); provider.KindOf(err) != provider.ErrRateLimited && provider.KindOf(err) != provider.ErrUnavailable {
+		t.Fatalf("err %v", err)
+	}
+}
+
+func BenchmarkParseTaskStatus(b *testing.B) {
+	body := []byte(`{"task_id":"1ec04ced-4b87-44f6-a296-beee80777941","type":"text_to_model","status":"success","progress":100,"output":{"model_url":"https://tripo-data.rg1.data.tripo3d.com/tcli/x/model.glb?auth_key=abc","rendered_image_url":"https://tripo-data.rg1.data.tripo3d.com/tcli/x/render.webp?auth_key=abc"},"credits_consumed":"30.0","created_at":"2026-11-23T10:00:00Z","completed_at":"2026-11-23T10:01:00Z"}`)
+	now := time.Now()
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		tk, err := parseTask(body)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if st := tk.status(now); len(st.Outputs) != 2 {
+			b.Fatal(st.Outputs)
+		}
+	}
+}

@@ -48,6 +48,9 @@ type Server struct {
 	HangCreate atomic.Bool
 	// RateLimitReads makes the next N reads answer 429 RateLimitExceeded.
 	RateLimitReads atomic.Int32
+	// RedirectAssets lists the GLB under the API host (/assets-redirect/…),
+	// answering 302 to the CDN, as a proxy in front of the assets might.
+	RedirectAssets atomic.Bool
 	// Balance is what /v1/balance answers.
 	Balance float64
 
@@ -115,6 +118,10 @@ func msg(w http.ResponseWriter, code int, m string) {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if rest, ok := strings.CutPrefix(r.URL.Path, "/assets-redirect"); ok {
+		http.Redirect(w, r, s.CDN.URL+rest+"?Signature=s3cr3t-signature", http.StatusFound)
+		return
+	}
 	auth := r.Header.Get("Authorization")
 	testMode := auth == "Bearer "+keys.MeshyTestModeKey
 	if auth != "Bearer "+s.Key && !testMode {
@@ -284,8 +291,12 @@ func (s *Server) object(t *task) map[string]any {
 		o["finished_at"] = time.Now().UnixMilli()
 		o["expires_at"] = time.Now().Add(72 * time.Hour).UnixMilli()
 		o["consumed_credits"] = 5
+		glb := s.CDN.Put("/assets/"+t.id+"/model.glb", s.glb)
+		if s.RedirectAssets.Load() {
+			glb = s.API.URL + "/assets-redirect/assets/" + t.id + "/model.glb"
+		}
 		o["model_urls"] = map[string]string{
-			"glb": s.CDN.Put("/assets/"+t.id+"/model.glb", s.glb),
+			"glb": glb,
 			"fbx": s.CDN.Put("/assets/"+t.id+"/model.fbx", []byte("Kaydara FBX Binary")),
 		}
 		o["thumbnail_url"] = s.CDN.Put("/assets/"+t.id+"/preview.png", []byte("\x89PNG\r\n\x1a\n"))

@@ -38,6 +38,9 @@ type Server struct {
 	// LegacyFields answers with the older output and error field names
 	// (pbr_model, error_msg).
 	LegacyFields atomic.Bool
+	// FailReads makes the next N task reads answer 429/1007 (with
+	// Retry-After: 0) or, when odd, 503/1001: both are retried for reads.
+	FailReads atomic.Int32
 	// HangCreate records a create (the task exists) and never answers.
 	HangCreate atomic.Bool
 	// Balance and Frozen are what /account/balance answers.
@@ -328,6 +331,16 @@ func (s *Server) object(t *task) map[string]any {
 }
 
 func (s *Server) read(w http.ResponseWriter, id string) {
+	if n := s.FailReads.Load(); n > 0 {
+		s.FailReads.Add(-1)
+		if n%2 == 0 {
+			w.Header().Set("Retry-After", "0")
+			ErrorAnswer(w, http.StatusTooManyRequests, 1007, "too many requests", "slow down")
+		} else {
+			ErrorAnswer(w, http.StatusServiceUnavailable, 1001, "service busy", "")
+		}
+		return
+	}
 	s.mu.Lock()
 	s.reads++
 	t, found := s.tasks[id]
