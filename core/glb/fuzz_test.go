@@ -130,3 +130,51 @@ func FuzzMeshopt(f *testing.F) {
 		}
 	})
 }
+
+// FuzzAccessors builds documents whose accessors, views, sparse sections,
+// modes and nodes take fuzzed values (valid JSON, hostile numbers), which
+// byte-level mutation of GLB files rarely reaches.
+func FuzzAccessors(f *testing.F) {
+	f.Add(byte(0), byte(2), int32(4), int32(0), int32(0), int32(0), int32(48), false, byte(0), byte(4), int32(6), int32(0), int32(0), make([]byte, 64))
+	f.Add(byte(2), byte(2), int32(4), int32(2), int32(8), int32(4), int32(40), true, byte(5), byte(2), int32(4), int32(2), int32(3), make([]byte, 64))
+	f.Add(byte(1), byte(3), int32(3), int32(0), int32(0), int32(-1), int32(0), true, byte(6), byte(0), int32(0), int32(3), int32(1), make([]byte, 32))
+	f.Fuzz(func(t *testing.T, ct, typ byte, count, offset, stride, viewOff, viewLen int32, norm bool, mode, idxCT byte, idxCount, sparseCount, nodes int32, bin []byte) {
+		doc := &gltf.Document{Asset: gltf.Asset{Version: "2.0"}}
+		doc.Buffers = []*gltf.Buffer{{ByteLength: len(bin)}}
+		doc.BufferViews = []*gltf.BufferView{
+			{ByteOffset: int(viewOff), ByteLength: int(viewLen), ByteStride: int(stride)},
+			{ByteOffset: 0, ByteLength: len(bin)},
+		}
+		pos := &gltf.Accessor{ComponentType: gltf.ComponentType(ct % 6), Type: gltf.AccessorType(typ % 7), Count: int(count), ByteOffset: int(offset), Normalized: norm}
+		if viewOff >= 0 {
+			pos.BufferView = gltf.Index(0)
+		}
+		if sparseCount != 0 {
+			pos.Sparse = &gltf.Sparse{Count: int(sparseCount), Indices: gltf.SparseIndices{BufferView: 1, ComponentType: gltf.ComponentType(idxCT % 6)}, Values: gltf.SparseValues{BufferView: 1, ByteOffset: int(offset)}}
+		}
+		idx := &gltf.Accessor{ComponentType: gltf.ComponentType(idxCT % 6), Type: gltf.AccessorScalar, Count: int(idxCount), BufferView: gltf.Index(1)}
+		doc.Accessors = []*gltf.Accessor{pos, idx}
+		prim := &gltf.Primitive{Attributes: gltf.PrimitiveAttributes{gltf.POSITION: 0, gltf.NORMAL: 0, gltf.TEXCOORD_0: 0, gltf.COLOR_0: 0, gltf.JOINTS_0: 0, gltf.WEIGHTS_0: 0}, Mode: gltf.PrimitiveMode(mode % 7), Material: gltf.Index(0)}
+		if idxCount != 0 {
+			prim.Indices = gltf.Index(1)
+		}
+		doc.Meshes = []*gltf.Mesh{{Primitives: []*gltf.Primitive{prim}}}
+		doc.Materials = []*gltf.Material{{PBRMetallicRoughness: &gltf.PBRMetallicRoughness{BaseColorTexture: &gltf.TextureInfo{Index: 0}}}}
+		doc.Skins = []*gltf.Skin{{Joints: []int{0, 1, int(nodes)}, InverseBindMatrices: gltf.Index(0)}}
+		// A chain of nodes, each instancing the mesh, with a loop back.
+		nn := int(nodes%64+64) % 64
+		for i := 0; i <= nn; i++ {
+			n := &gltf.Node{Mesh: gltf.Index(0), Matrix: gltf.DefaultMatrix, Rotation: gltf.DefaultRotation, Scale: [3]float64{1, float64(i%3) - 1, 1}}
+			n.Children = []int{(i + 1) % (nn + 1)}
+			if i%2 == 1 {
+				n.Skin = gltf.Index(0)
+			}
+			doc.Nodes = append(doc.Nodes, n)
+		}
+		s, err := newLoader(doc, bin, "", int64(len(bin))).load()
+		if err != nil {
+			return
+		}
+		checkScene(t, s)
+	})
+}
