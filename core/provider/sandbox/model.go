@@ -9,6 +9,7 @@ import (
 	_ "image/jpeg" // input images
 	"image/png"
 	"math"
+	"strings"
 
 	"golang.org/x/image/draw"
 	_ "golang.org/x/image/webp" // input images
@@ -47,7 +48,7 @@ func TextModel(prompt string, seed uint64, detail string) (*meshio.Model, error)
 			return nil, fmt.Errorf("sandbox texture: %w", err)
 		}
 		s := surfaces[it.Material]
-		name := fmt.Sprintf("%s %s %s", it.ColourName, it.Material, it.Shape)
+		name := strings.TrimSpace(fmt.Sprintf("%s %s %s", it.ColourName, it.Material, it.Shape))
 		m.Parts = append(m.Parts, meshio.Part{
 			Name: name,
 			Mesh: mesh,

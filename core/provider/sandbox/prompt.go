@@ -130,8 +130,8 @@ func mentionsFail(prompt string) bool {
 // parsePrompt reads shapes, colours and materials from the prompt's words.
 // A colour or material word belongs to the next shape word; words after the
 // last shape belong to it ("a cube made of oak"); a shape left without one
-// takes the first the prompt named anywhere, then the material's own colour,
-// then one picked from the seed.
+// takes its own material's colour, then the first colour the prompt named
+// anywhere, then the material's colour again, then one picked from the seed.
 func parsePrompt(prompt string, pick func(n int) int) plan {
 	p := plan{Fail: mentionsFail(prompt)}
 	var (
@@ -194,7 +194,9 @@ func parsePrompt(prompt string, pick func(n int) int) plan {
 	palette := []string{"red", "green", "blue", "yellow", "orange", "purple", "pink", "teal", "white", "grey"}
 	for i := range p.Items {
 		it := &p.Items[i]
-		if it.ColourName == "" {
+		// "a red cube and a stone cone": the cone's own material names its
+		// colour before the prompt's first colour does.
+		if _, own := materialColours[it.Material]; it.ColourName == "" && !own {
 			it.ColourName = firstColour
 		}
 		if it.Material == "" {

@@ -110,7 +110,11 @@ func TestEveryShapeAndMaterialIsValidGLB(t *testing.T) {
 		t.Fatalf("built %d files", len(files))
 	}
 	// Last, so the checks above run even where the validator is missing.
-	meshiotest.AssertValid(t, files...)
+	for _, r := range meshiotest.AssertValid(t, files...) {
+		if r.NumWarnings != 0 {
+			t.Errorf("glTF validator warnings: %s", r)
+		}
+	}
 }
 
 // TestShapesAreClosedAndFaceOutwards checks each shape's winding and normals:
@@ -156,7 +160,8 @@ func TestPromptWords(t *testing.T) {
 		want   []item // Shape, ColourName, Material
 	}{
 		{"A red wooden cube", []item{{Shape: ShapeBox, ColourName: "red", Material: MatWood}}},
-		{"two blue balls and a marble pillar", []item{{Shape: ShapeSphere, ColourName: "blue", Material: MatMarble}, {Shape: ShapeCylinder, ColourName: "blue", Material: MatMarble}}},
+		{"two blue balls and a marble pillar", []item{{Shape: ShapeSphere, ColourName: "blue", Material: MatMarble}, {Shape: ShapeCylinder, Colour: materialColours[MatMarble], Material: MatMarble}}},
+		{"a red cube and a stone cone", []item{{Shape: ShapeBox, ColourName: "red"}, {Shape: ShapeCone, Colour: materialColours[MatStone], Material: MatStone}}},
 		{"a ball and a red pillar", []item{{Shape: ShapeSphere, ColourName: "red"}, {Shape: ShapeCylinder, ColourName: "red"}}},
 		{"a ball, red, and a blue wooden pillar", []item{{Shape: ShapeSphere, ColourName: "red", Material: MatWood}, {Shape: ShapeCylinder, ColourName: "blue", Material: MatWood}}},
 		{"a donut, pink", []item{{Shape: ShapeTorus, ColourName: "pink", Material: MatMatte}}},
@@ -172,7 +177,8 @@ func TestPromptWords(t *testing.T) {
 		}
 		for i, w := range tc.want {
 			got := p.Items[i]
-			if got.Shape != w.Shape || (w.ColourName != "" && got.ColourName != w.ColourName) || (w.Material != "" && got.Material != w.Material) {
+			if got.Shape != w.Shape || (w.ColourName != "" && got.ColourName != w.ColourName) || (w.Material != "" && got.Material != w.Material) ||
+				(w.Colour != rgb{} && got.Colour != w.Colour) {
 				t.Errorf("%q item %d: %+v, want %+v", tc.prompt, i, got, w)
 			}
 			if got.Colour == (rgb{}) && got.ColourName != "black" {
