@@ -18,7 +18,9 @@ import (
 // oneKey is a key source holding one key per provider, in memory.
 type oneKey map[string]string // provider → secret
 
-func (k oneKey) key(p string) keys.Key { return keys.Key{ID: p + "-key", Name: p + " key", Provider: p} }
+func (k oneKey) key(p string) keys.Key {
+	return keys.Key{ID: p + "-key", Name: p + " key", Provider: p}
+}
 func (k oneKey) Get(id string) (keys.Key, bool) {
 	for p := range k {
 		if k.key(p).ID == id {
