@@ -200,3 +200,63 @@ func TestJobsCancelRodinKeepsWatching(t *testing.T) {
 		t.Fatal("cancel not recorded")
 	}
 }
+
+// Tried as a new user would: the real App wiring (library, vault, provider
+// registry, runner) and the offline Sandbox put a model and its thumbnail in
+// the library, and 'jobs list' shows the job.
+func TestGenerateSandboxEndToEnd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the Sandbox takes a few seconds per model")
+	}
+	e, out, errb := libEnv(t)
+	code := Run(e, []string{"generate", "--provider", "sandbox", "--prompt", "red wooden cube", "--wait"})
+	if code != ExitOK {
+		t.Fatalf("exit %d\nout %s\nerr %s", code, out, errb)
+	}
+	id, _, _ := strings.Cut(strings.TrimSpace(out.String()), " ")
+	lib, _ := e.Library()
+	j, err := lib.Get(id)
+	if err != nil {
+		t.Fatalf("%q: %v", out, err)
+	}
+	m, ok := library.ModelFile(j)
+	if !ok || j.State != library.StateDone {
+		t.Fatalf("job %s outputs %+v", j.State, j.Outputs)
+	}
+	if err := library.CheckGLBFile(filepath.Join(lib.JobDir(id), m.File)); err != nil {
+		t.Fatal(err)
+	}
+	var thumb bool
+	for _, f := range j.Outputs {
+		if f.Kind == library.KindThumbnail {
+			data, err := os.ReadFile(filepath.Join(lib.JobDir(id), f.File))
+			thumb = err == nil && bytes.HasPrefix(data, []byte("\x89PNG"))
+		}
+	}
+	if !thumb {
+		t.Fatalf("no PNG thumbnail in %+v", j.Outputs)
+	}
+	out.Reset()
+	if code := Run(e, []string{"jobs", "list"}); code != ExitOK || !strings.Contains(out.String(), id) || !strings.Contains(out.String(), "done") {
+		t.Fatalf("jobs list: %d %q", code, out)
+	}
+}
+
+// A provider with a cancel (the Sandbox) cancels the task: the job ends
+// cancelled and nothing is downloaded.
+func TestJobsCancelSandbox(t *testing.T) {
+	e, out, errb := libEnv(t)
+	if code := Run(e, []string{"generate", "--provider", "sandbox", "--prompt", "a blue sphere"}); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errb)
+	}
+	id := strings.TrimSpace(out.String())
+	out.Reset()
+	if code := Run(e, []string{"jobs", "cancel", id}); code != ExitOK || !strings.Contains(out.String(), "cancelled") {
+		t.Fatalf("cancel exit %d, out %q, err %q", code, out, errb)
+	}
+	lib, _ := e.Library()
+	j, _ := lib.Get(id)
+	if j.State != library.StateCancelled || len(j.Outputs) != 0 || !j.CancelRequested {
+		t.Fatalf("job %s, outputs %v", j.State, j.Outputs)
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -24,19 +23,17 @@ import (
 )
 
 // limitFront sits in front of the fake Rodin API and enforces what a real
-// provider would: creates at most rate per second (a token bucket with a
-// burst of rate/20, as most providers allow about a second's slack) and at
-// most cap tasks unfinished at once; either breach is a 429 with
-// Retry-After. It records when each accepted create arrived.
+// provider publishes as "N requests per second" and "M tasks at once": at
+// most rate creates in any one-second window and at most cap tasks
+// unfinished; either breach is a 429 with Retry-After: 1. It records when
+// each accepted create arrived.
 type limitFront struct {
-	next  http.Handler
-	rate  float64
-	burst float64
-	cap   int
+	next http.Handler
+	rate float64
+	cap  int
 
 	mu       sync.Mutex
-	tokens   float64
-	last     time.Time
+	window   []time.Time     // arrivals of creates let through in the last second
 	active   map[string]bool // subscription keys of unfinished tasks
 	peak     int
 	accepted []time.Time
@@ -44,8 +41,7 @@ type limitFront struct {
 }
 
 func newLimitFront(next http.Handler, rate float64, cap int) *limitFront {
-	burst := math.Max(1, math.Floor(rate/20))
-	return &limitFront{next: next, rate: rate, burst: burst, cap: cap, tokens: burst, last: time.Now(), active: map[string]bool{}}
+	return &limitFront{next: next, rate: rate, cap: cap, active: map[string]bool{}}
 }
 
 // capture records a handler's answer.
@@ -66,9 +62,10 @@ func (f *limitFront) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodPost && r.URL.Path == "/api/v2/rodin":
 		f.mu.Lock()
 		now := time.Now()
-		f.tokens = math.Min(f.burst, f.tokens+now.Sub(f.last).Seconds()*f.rate)
-		f.last = now
-		if f.tokens < 1 || len(f.active) >= f.cap {
+		for len(f.window) > 0 && now.Sub(f.window[0]) >= time.Second {
+			f.window = f.window[1:]
+		}
+		if float64(len(f.window)) >= f.rate || len(f.active) >= f.cap {
 			f.rejected++
 			f.mu.Unlock()
 			w.Header().Set("Retry-After", "1")
@@ -77,7 +74,7 @@ func (f *limitFront) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			io.WriteString(w, `{"error":"RATE_LIMITED","message":"Too many requests"}`)
 			return
 		}
-		f.tokens--
+		f.window = append(f.window, now)
 		f.mu.Unlock()
 		c := &capture{ResponseWriter: w, code: 200}
 		f.next.ServeHTTP(c, r)

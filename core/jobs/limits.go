@@ -44,8 +44,8 @@ type bucket struct {
 	next        time.Time     // the next free moment
 	pausedUntil time.Time
 
-	gateMu   sync.Mutex // serialises the last step before sending
-	lastSend time.Time
+	gateMu sync.Mutex  // serialises the last step before sending
+	sent   []time.Time // sends in the trailing second
 }
 
 // paceShare is the share of a provider's create rate the runner uses. A
@@ -95,26 +95,45 @@ func (b *bucket) wait(ctx context.Context) error {
 }
 
 // gate is the last step before a create leaves, after its permit and the
-// intent's write: it keeps actual sends at least one interval apart (and
-// behind a pause), because the write between permit and send takes a
-// varying time and would otherwise bunch requests past the provider's
-// burst. It waits at most a few intervals in practice.
+// intent's write. The write takes a varying time, so requests permitted
+// evenly would reach the provider bunched, and a job held up by a slow
+// write would push every later one back for good. The gate lets at most
+// the paced share of the rate through in any trailing second (what
+// providers mean by "N requests per second"), no two closer than half an
+// interval, and none during a pause; late jobs may so catch up.
 func (b *bucket) gate() {
 	if b == nil || b.interval <= 0 {
 		return
 	}
 	b.gateMu.Lock()
 	defer b.gateMu.Unlock()
-	b.mu.Lock()
-	at := b.lastSend.Add(b.interval)
-	if at.Before(b.pausedUntil) {
-		at = b.pausedUntil
+	perSecond := max(1, int(float64(time.Second)/float64(b.interval)))
+	for {
+		now := time.Now()
+		for len(b.sent) > 0 && now.Sub(b.sent[0]) >= time.Second {
+			b.sent = b.sent[1:]
+		}
+		at := now
+		if len(b.sent) >= perSecond {
+			at = b.sent[0].Add(time.Second)
+		}
+		if n := len(b.sent); n > 0 {
+			if t := b.sent[n-1].Add(b.interval / 2); t.After(at) {
+				at = t
+			}
+		}
+		b.mu.Lock()
+		if b.pausedUntil.After(at) {
+			at = b.pausedUntil
+		}
+		b.mu.Unlock()
+		if d := at.Sub(now); d > 0 {
+			time.Sleep(d)
+			continue
+		}
+		b.sent = append(b.sent, now)
+		return
 	}
-	b.mu.Unlock()
-	if d := time.Until(at); d > 0 {
-		time.Sleep(d)
-	}
-	b.lastSend = time.Now()
 }
 
 // pause stops handing out permits until t (a provider's Retry-After).
