@@ -127,30 +127,45 @@ type RateLimit struct {
 // Known reports whether the server sent the headers at least once.
 func (r RateLimit) Known() bool { return !r.Seen.IsZero() }
 
-// rateState keeps the latest RateLimit from any answer.
+// rateState keeps the latest RateLimit of each key (the budget is per key
+// [doc: "API keys are subject to rate limiting"]).
 type rateState struct {
 	mu sync.Mutex
-	rl RateLimit
+	by map[string]RateLimit
 }
 
-func (s *rateState) get() RateLimit {
+// rateKey names a credential in rateState: its Meshdrop key ID, or its
+// fingerprint when it has none.
+func rateKey(c provider.Credential) string {
+	if c.KeyID != "" {
+		return "id:" + c.KeyID
+	}
+	return "fp:" + c.Fingerprint()
+}
+
+func (s *rateState) get(c provider.Credential) RateLimit {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.rl
+	return s.by[rateKey(c)]
 }
 
-// observe reads the X-RateLimit headers of an answer (all three must be
-// numbers; a partial set is ignored).
-func (s *rateState) observe(h http.Header, now time.Time) (RateLimit, bool) {
-	rl, ok := parseRateLimit(h)
+// observe reads the X-RateLimit headers of an answer to c's request (all
+// three must be numbers; a partial set is ignored).
+func (s *rateState) observe(c provider.Credential, r *httpx.Response, now time.Time) {
+	if r == nil {
+		return
+	}
+	rl, ok := parseRateLimit(r.Header)
 	if !ok {
-		return RateLimit{}, false
+		return
 	}
 	rl.Seen = now
 	s.mu.Lock()
-	s.rl = rl
+	if s.by == nil {
+		s.by = map[string]RateLimit{}
+	}
+	s.by[rateKey(c)] = rl
 	s.mu.Unlock()
-	return rl, true
 }
 
 // parseRateLimit reads the three X-RateLimit headers.

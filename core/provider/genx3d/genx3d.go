@@ -107,10 +107,7 @@ func New(cfg Config) (*GenX3D, error) {
 	if h.Log == nil {
 		h.Log = cfg.Log
 	}
-	h.Classify = func(r *httpx.Response) *provider.Error {
-		g.rate.observe(r.Header, g.now())
-		return classify(r)
-	}
+	h.Classify = classify
 	c, err := httpx.New(h)
 	if err != nil {
 		return nil, err
@@ -125,8 +122,9 @@ func (g *GenX3D) ID() string { return provider.GenX3D }
 // DisplayName implements provider.Provider.
 func (g *GenX3D) DisplayName() string { return displayName }
 
-// RateLimit is what the server's X-RateLimit headers said last.
-func (g *GenX3D) RateLimit() RateLimit { return g.rate.get() }
+// RateLimit is what the server's X-RateLimit headers said last about the
+// credential's key.
+func (g *GenX3D) RateLimit(c provider.Credential) RateLimit { return g.rate.get(c) }
 
 // Capabilities implements provider.Provider.
 func (g *GenX3D) Capabilities() provider.Capabilities {
@@ -155,7 +153,7 @@ func (g *GenX3D) Capabilities() provider.Capabilities {
 // checkBudget refuses to send when the last answer said the window is spent
 // and has not reset yet: the server would refuse anyway.
 func (g *GenX3D) checkBudget(cred provider.Credential) error {
-	rl := g.rate.get()
+	rl := g.rate.get(cred)
 	if rl.Known() && rl.Remaining <= 0 && g.now().Before(rl.Reset) {
 		e := g.c.Error(provider.ErrRateLimited, cred, fmt.Sprintf("the key has used its %d requests; the window resets at %s", rl.Limit, rl.Reset.UTC().Format(time.RFC3339)), nil)
 		e.RetryAt = rl.Reset
@@ -200,8 +198,10 @@ func (g *GenX3D) Create(ctx context.Context, cred provider.Credential, req provi
 		return provider.TaskRef{}, err
 	}
 	var chat chatAnswer
-	if _, err := g.c.Create(ctx, cred, httpx.Call{Method: "POST", Path: "/chat",
-		JSON: map[string]string{"message": prompt, "model": opt(OptModel, DefaultChatModel)}}, &chat); err != nil {
+	resp, err := g.c.Create(ctx, cred, httpx.Call{Method: "POST", Path: "/chat",
+		JSON: map[string]string{"message": prompt, "model": opt(OptModel, DefaultChatModel)}}, &chat)
+	g.rate.observe(cred, resp, g.now())
+	if err != nil {
 		return provider.TaskRef{}, err
 	}
 	if strings.TrimSpace(chat.Code) == "" {
@@ -218,7 +218,9 @@ func (g *GenX3D) Create(ctx context.Context, cred provider.Credential, req provi
 	var model modelAnswer
 	// The docs do not describe "parameters"; an empty object is sent.
 	body := map[string]any{"name": modelName(prompt), "description": prompt, "code": chat.Code, "parameters": map[string]any{}}
-	if _, err := g.c.Create(ctx, cred, httpx.Call{Method: "POST", Path: "/models", JSON: body}, &model); err != nil {
+	resp, err = g.c.Create(ctx, cred, httpx.Call{Method: "POST", Path: "/models", JSON: body}, &model)
+	g.rate.observe(cred, resp, g.now())
+	if err != nil {
 		return provider.TaskRef{}, err
 	}
 	id := model.ID.String()
@@ -276,6 +278,7 @@ func (g *GenX3D) Status(ctx context.Context, cred provider.Credential, ref provi
 	var ans exportAnswer
 	resp, err := g.c.Read(ctx, cred, httpx.Call{Method: "POST", Path: "/models/" + url.PathEscape(ref.ID) + "/export",
 		JSON: map[string]string{"format": format, "resolution": res}}, &ans)
+	g.rate.observe(cred, resp, g.now())
 	if err != nil {
 		return provider.Status{}, err
 	}
@@ -428,6 +431,7 @@ func isText(b []byte) bool {
 // of any answer give. GET /keys is the cheapest documented read.
 func (g *GenX3D) Balance(ctx context.Context, cred provider.Credential) (provider.Balance, error) {
 	resp, err := g.c.Read(ctx, cred, httpx.Call{Path: "/keys"}, nil)
+	g.rate.observe(cred, resp, g.now())
 	if err != nil {
 		return provider.Balance{}, err
 	}

@@ -23,6 +23,10 @@ func cred(s string) provider.Credential {
 	return provider.Credential{KeyID: "k1", Name: "Workshop", Secret: keys.NewSecret(s)}
 }
 
+func cred2(s string) provider.Credential {
+	return provider.Credential{KeyID: "k2", Name: "Other", Secret: keys.NewSecret(s)}
+}
+
 func newAdapter(t *testing.T, base string) *GenX3D {
 	t.Helper()
 	g, err := New(Config{BaseURL: base, HTTP: httpx.Config{Backoff: httpx.Backoff{Base: time.Millisecond, Attempts: 3}, RequestTimeout: 2 * time.Second}})
@@ -208,14 +212,14 @@ func TestRateLimitHeaders(t *testing.T) {
 	srv.Limit = 3
 	g := newAdapter(t, srv.BaseURL())
 	ctx := context.Background()
-	if g.RateLimit().Known() {
+	if g.RateLimit(cred(key)).Known() {
 		t.Fatal("rate limit known before any answer")
 	}
 	b, err := g.Balance(ctx, cred(key))
 	if err != nil || b.Credits != 2 || !strings.Contains(b.Unit, "of 3") {
 		t.Fatalf("balance %+v %v", b, err)
 	}
-	rl := g.RateLimit()
+	rl := g.RateLimit(cred(key))
 	if rl.Limit != 3 || rl.Remaining != 2 || time.Until(rl.Reset) < 30*time.Minute {
 		t.Fatalf("rate limit %+v", rl)
 	}
@@ -223,8 +227,8 @@ func TestRateLimitHeaders(t *testing.T) {
 	if _, err := g.Create(ctx, cred(key), provider.Request{Prompt: "a cube"}); err != nil {
 		t.Fatal(err)
 	}
-	if g.RateLimit().Remaining != 0 {
-		t.Fatalf("remaining %d", g.RateLimit().Remaining)
+	if g.RateLimit(cred(key)).Remaining != 0 {
+		t.Fatalf("remaining %d", g.RateLimit(cred(key)).Remaining)
 	}
 	// The window is spent: the next create is refused here, not sent.
 	chats := srv.Hits("POST /chat")
@@ -235,6 +239,14 @@ func TestRateLimitHeaders(t *testing.T) {
 	}
 	if srv.Hits("POST /chat") != chats {
 		t.Fatal("a create was sent into a spent window")
+	}
+	// Another key has its own budget: it is not refused here.
+	other := srv.AddKey("other", []string{genx3dtest.PermAdmin}, time.Time{})
+	if _, err := g.Balance(ctx, cred2(other.Secret)); err != nil {
+		t.Fatalf("another key: %v", err)
+	}
+	if rl := g.RateLimit(cred2(other.Secret)); rl.Remaining != 2 {
+		t.Fatalf("other key's budget %+v", rl)
 	}
 	// A fresh adapter does not know yet; the server's 429 says when.
 	g2 := newAdapter(t, srv.BaseURL())
