@@ -1,0 +1,206 @@
+package ui
+
+import (
+	"encoding/json"
+	"fmt"
+	"image"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"meshdrop/core/library"
+)
+
+func TestGalleryEmptyStateSaysHowToFillIt(t *testing.T) {
+	svc := realServices(t)
+	mw, w := newTestWindow(t, svc)
+	mw.show(screenGallery)
+	if mw.gallery.gridStack.Objects[0] != mw.gallery.empty {
+		t.Fatal("empty library, but no empty state")
+	}
+	test.AssertRendersToMarkup(t, "gallery_empty.xml", w.Canvas())
+}
+
+func TestGallerySearchFilterSelectThumbnailsAndDelete(t *testing.T) {
+	svc := realServices(t)
+	made := makeModels(t, svc, "a golden torus", "a red wooden crate", "a green cone")
+	mw, _ := newTestWindow(t, svc)
+	g := mw.gallery
+	mw.show(screenGallery)
+	if len(g.items) != 3 || g.countLbl.Text != "3 of 3" {
+		t.Fatalf("items=%d count=%q", len(g.items), g.countLbl.Text)
+	}
+	// Newest first.
+	if g.items[0].ID != made[2].ID {
+		t.Fatalf("first item %s, want the newest %s", g.items[0].Prompt, made[2].Prompt)
+	}
+	// Typing searches (debounced).
+	test.Type(g.search, "torus")
+	eventually(t, 3*time.Second, "the search", func() bool {
+		var n int
+		fyne.DoAndWait(func() { n = len(g.items) })
+		return n == 1
+	})
+	if g.items[0].ID != made[0].ID {
+		t.Fatalf("search found %q", g.items[0].Prompt)
+	}
+	g.search.SetText("nothing-like-this")
+	g.refresh()
+	if g.gridStack.Objects[0] != g.noMatch {
+		t.Fatal("no match, but no 'Nothing matches' state")
+	}
+	g.clearFilters()
+	if len(g.items) != 3 {
+		t.Fatalf("cleared filters: %d items", len(g.items))
+	}
+	// Sort by name.
+	g.sortSel.SetSelected("Name")
+	if g.items[0].Prompt != "a golden torus" || g.items[2].Prompt != "a red wooden crate" {
+		t.Fatalf("by name: %q, %q, %q", g.items[0].Prompt, g.items[1].Prompt, g.items[2].Prompt)
+	}
+	// Thumbnails load in the background into the cells the grid shows.
+	eventually(t, 20*time.Second, "thumbnails", func() bool {
+		var n int
+		fyne.DoAndWait(func() {
+			for _, s := range g.items {
+				if img, ok := g.thumbs.get(s.ID); ok && img != nil && img.Bounds().Dx() > 0 {
+					n++
+				}
+			}
+		})
+		return n == 3
+	})
+	// Favourite through the detail pane; the favourites filter finds it.
+	g.grid.Select(0)
+	if g.selected != g.items[0].ID || !anyContains(labelsIn(g.detail), "a golden torus") {
+		t.Fatalf("selected %q; detail %v", g.selected, labelsIn(g.detail))
+	}
+	sel := g.selected
+	if err := svc.Library.SetFavourite(sel, true); err != nil {
+		t.Fatal(err)
+	}
+	g.favCheck.SetChecked(true)
+	if len(g.items) != 1 || g.items[0].ID != sel {
+		t.Fatalf("favourites: %d items", len(g.items))
+	}
+	g.favCheck.SetChecked(false)
+	// Delete removes the job and its folder.
+	g.deleteJob(sel)
+	eventually(t, 5*time.Second, "the delete", func() bool { return svc.Library.Len() == 2 })
+	eventually(t, 5*time.Second, "the grid after delete", func() bool {
+		var n int
+		fyne.DoAndWait(func() { n = len(g.items) })
+		return n == 2
+	})
+	if g.selected != "" {
+		t.Fatalf("deleted job still selected")
+	}
+}
+
+func TestGalleryMakeAgainFillsGenerate(t *testing.T) {
+	svc := realServices(t)
+	made := makeModels(t, svc, "a purple pyramid")
+	mw, _ := newTestWindow(t, svc)
+	mw.gallery.makeAgain(made[0].ID)
+	eventually(t, 5*time.Second, "Generate prefilled", func() bool {
+		var p string
+		fyne.DoAndWait(func() { p = mw.generate.prompt.Text })
+		return p == "a purple pyramid"
+	})
+	if mw.current() != screenGenerate || mw.generate.generateBtn.Disabled() {
+		t.Fatalf("screen %q, reason %q", mw.current(), mw.generate.reason.Text)
+	}
+}
+
+func TestThumbCacheDropsLeastRecentlyUsed(t *testing.T) {
+	c := newThumbCache(2)
+	img := image.NewNRGBA(image.Rect(0, 0, 1, 1))
+	c.put("a", img)
+	c.put("b", img)
+	c.get("a") // a is now newer than b
+	c.put("c", img)
+	if _, ok := c.get("b"); ok {
+		t.Fatal("b should have been dropped")
+	}
+	if _, ok := c.get("a"); !ok {
+		t.Fatal("a was used recently and should be kept")
+	}
+	if c.len() != 2 {
+		t.Fatalf("len = %d", c.len())
+	}
+}
+
+// benchGallery opens a gallery over a library of n models. The job files
+// are written straight to disk (the library's own format, read by its folder
+// scan) because Put's fsyncs would make the setup take minutes.
+func benchGallery(b *testing.B, n int) (*mainWindow, fyne.Window) {
+	b.Helper()
+	dir := b.TempDir()
+	now := time.Now().UTC()
+	for i := 0; i < n; i++ {
+		j := library.Job{Schema: library.SchemaVersion, ID: fmt.Sprintf("20261123-000000-%012x", i), Provider: "sandbox", Mode: "text",
+			Prompt: fmt.Sprintf("model number %d", i), State: library.StateFailed, Created: now.Add(time.Duration(i) * time.Second), Updated: now}
+		data, err := json.Marshal(j)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Join(dir, j.ID), 0o700); err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, j.ID, library.JobFile), data, 0o600); err != nil {
+			b.Fatal(err)
+		}
+	}
+	lib, err := library.Open(dir, library.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { lib.Close() })
+	a := test.NewApp()
+	b.Cleanup(a.Quit)
+	w := a.NewWindow("bench")
+	mw := newMainWindow(a, w, nil)
+	mw.bind(&services{Library: lib})
+	mw.show(screenGallery)
+	w.Resize(fyne.NewSize(defaultWidth, defaultHeight))
+	if len(mw.gallery.items) != n {
+		b.Fatalf("items = %d, want %d", len(mw.gallery.items), n)
+	}
+	return mw, w
+}
+
+// BenchmarkGalleryScroll5000 is the UI goroutine's work per scroll step
+// through 5,000 models: the grid lays out and binds the visible cells.
+func BenchmarkGalleryScroll5000(b *testing.B) {
+	mw, _ := benchGallery(b, 5000)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		mw.gallery.grid.ScrollToOffset(float32(i%400) * 60)
+	}
+}
+
+// BenchmarkGalleryFrame5000 adds painting the whole window with Fyne's
+// software test painter (a worst case: the real window paints with OpenGL).
+func BenchmarkGalleryFrame5000(b *testing.B) {
+	mw, w := benchGallery(b, 5000)
+	c := w.Canvas()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		mw.gallery.grid.ScrollToOffset(float32(i%400) * 60)
+		c.Capture()
+	}
+}
+
+// BenchmarkGalleryRefresh5000 is a search keystroke over 5,000 models.
+func BenchmarkGalleryRefresh5000(b *testing.B) {
+	mw, _ := benchGallery(b, 5000)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		mw.gallery.search.Text = fmt.Sprintf("number %d", i%50)
+		mw.gallery.refresh()
+	}
+}
