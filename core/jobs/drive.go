@@ -544,8 +544,9 @@ func (r *Runner) progress(rn *run, st provider.Status) {
 		return
 	}
 	rn.mu.Lock()
-	apply(&rn.job)
-	j := rn.job
+	j := cloneJob(rn.job) // subscribers may still hold the previous one
+	apply(&j)
+	rn.job = j
 	close(rn.changed)
 	rn.changed = make(chan struct{})
 	rn.mu.Unlock()

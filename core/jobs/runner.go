@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -312,6 +314,25 @@ func (r *Runner) Active() []string {
 	return out
 }
 
+// cloneJob copies a record deeply enough that changing the copy's slices
+// and maps leaves the original as it was (a failed write changes nothing).
+func cloneJob(j library.Job) library.Job {
+	j.Inputs = slices.Clone(j.Inputs)
+	j.Outputs = slices.Clone(j.Outputs)
+	j.Tags = slices.Clone(j.Tags)
+	j.Options = maps.Clone(j.Options)
+	j.Stages = slices.Clone(j.Stages)
+	for i := range j.Stages {
+		j.Stages[i].Remote = slices.Clone(j.Stages[i].Remote)
+		j.Stages[i].Ref.Extra = maps.Clone(j.Stages[i].Ref.Extra)
+	}
+	if j.Error != nil {
+		e := *j.Error
+		j.Error = &e
+	}
+	return j
+}
+
 func (rn *run) set(j library.Job) {
 	rn.mu.Lock()
 	rn.job = j
@@ -335,27 +356,15 @@ func (rn *run) cancelAsked() bool {
 	}
 }
 
-// update changes the job's record: it re-reads the record (keeping edits
-// others made, such as tags or a cancel asked by another process), applies
-// fn, writes it, and only then returns, so the caller's next action is
-// guarded by what is on disk.
+// update changes the job's record: it applies fn to a copy of the record
+// this process holds, writes it, and only then returns, so the caller's next
+// action is guarded by what is on disk. Only the driving process writes a
+// running job's record (a cancel from elsewhere travels as a marker), and
+// the library keeps people's newer edits (tags, rating) by UserRev, so the
+// record need not be read back first.
 func (r *Runner) update(rn *run, fn func(j *library.Job)) (library.Job, error) {
 	rn.mu.Lock()
-	j, err := r.store.Get(rn.id)
-	if err != nil {
-		j = rn.job
-	} else if j.State.Finished() && j.State != rn.job.State {
-		// Another process finished the job (a cancel from the CLI): keep it.
-		rn.job = j
-		close(rn.changed)
-		rn.changed = make(chan struct{})
-		rn.mu.Unlock()
-		r.publish(j)
-		return j, fmt.Errorf("job %s was %s elsewhere: %w", j.ID, j.State, errStop)
-	}
-	if j.CancelRequested {
-		rn.cancelOnce.Do(func() { close(rn.cancel) })
-	}
+	j := cloneJob(rn.job)
 	fn(&j)
 	j.Updated = time.Now().UTC()
 	if err := r.store.Put(j); err != nil {
