@@ -31,6 +31,9 @@ const (
 	budgetBase   = 64 << 20
 )
 
+// parallelWeldMin is the vertex count from which welding runs concurrently.
+const parallelWeldMin = 16384
+
 // maxNodeDepth bounds node hierarchies (and so recursion and work).
 const maxNodeDepth = 1 << 10
 
@@ -310,6 +313,23 @@ func (l *loader) addPrimitive(p *gltf.Primitive, world [16]float64, sk *skinning
 	if err != nil {
 		return err
 	}
+	// Files without normals need a position weld for smooth normals; on
+	// big meshes it runs on another core while indices and attributes are
+	// read (it only compares positions, so it can run before transforms).
+	var weldCh chan []uint32
+	if _, hasNormals := p.Attributes[gltf.NORMAL]; !hasNormals && nv >= parallelWeldMin {
+		if err := l.spend(int64(nv) * 12); err != nil {
+			return err
+		}
+		weldCh = make(chan []uint32, 1)
+		go func() { weldCh <- weldPositions(pos) }()
+	}
+	var weld []uint32
+	defer func() {
+		if weldCh != nil && weld == nil {
+			<-weldCh // never leave the goroutine reading pos after returning
+		}
+	}()
 	var idx []uint32
 	if p.Indices != nil {
 		idx, err = l.indices(*p.Indices, nv)
@@ -376,6 +396,9 @@ func (l *loader) addPrimitive(p *gltf.Primitive, world [16]float64, sk *skinning
 		}
 	}
 
+	if weldCh != nil {
+		weld = <-weldCh // before anything below moves the positions
+	}
 	skinned := false
 	if sk != nil {
 		ja, okj := p.Attributes[gltf.JOINTS_0]
@@ -409,7 +432,7 @@ func (l *loader) addPrimitive(p *gltf.Primitive, world [16]float64, sk *skinning
 		if err := l.spend(int64(nv) * 12); err != nil {
 			return err
 		}
-		prim.Normals = smoothNormals(prim.Positions, prim.Indices)
+		prim.Normals = smoothNormals(prim.Positions, prim.Indices, weld)
 	} else {
 		normalize3(prim.Normals)
 	}

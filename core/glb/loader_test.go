@@ -438,3 +438,40 @@ func TestSpecGlossAndInstancing(t *testing.T) {
 }
 
 func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }
+
+// TestBigSkinnedMeshWithoutNormals covers the concurrent weld on a mesh big
+// enough to use it, skinned so positions move after reading (run with -race).
+func TestBigSkinnedMeshWithoutNormals(t *testing.T) {
+	const n = 130 // 16900 vertices, above parallelWeldMin
+	b := newBuilder()
+	var pos, weights []float32
+	var idx []int
+	for y := 0; y < n; y++ {
+		for x := 0; x < n; x++ {
+			pos = append(pos, float32(x), float32(y), 0)
+			weights = append(weights, 1, 0, 0, 0)
+			if x+1 < n && y+1 < n {
+				v := y*n + x
+				idx = append(idx, v, v+1, v+n+1, v, v+n+1, v+n)
+			}
+		}
+	}
+	p := b.floats(gltf.AccessorVec3, pos...)
+	w := b.floats(gltf.AccessorVec4, weights...)
+	j := b.accessor(b.view(make([]byte, n*n*4), 0), gltf.ComponentUbyte, gltf.AccessorVec4, n*n, false)
+	ix := b.indices(gltf.ComponentUint, idx...)
+	m := b.mesh(&gltf.Primitive{Attributes: gltf.PrimitiveAttributes{gltf.POSITION: p, gltf.JOINTS_0: j, gltf.WEIGHTS_0: w}, Indices: gltf.Index(ix)})
+	joint := b.node(&gltf.Node{Translation: [3]float64{0, 0, 7}})
+	b.doc.Skins = []*gltf.Skin{{Joints: []int{joint}}}
+	b.scene(joint, b.node(&gltf.Node{Mesh: gltf.Index(m), Skin: gltf.Index(0)}))
+	s := b.decode(t)
+	pr := s.Prims[0]
+	if !near3(pr.Positions[len(pr.Positions)-3:], n-1, n-1, 7) {
+		t.Errorf("last vertex %v", pr.Positions[len(pr.Positions)-3:])
+	}
+	for v := 0; v < n*n; v += 977 {
+		if !near3(pr.Normals[v*3:v*3+3], 0, 0, 1) {
+			t.Fatalf("normal %d = %v", v, pr.Normals[v*3:v*3+3])
+		}
+	}
+}

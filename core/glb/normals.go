@@ -8,9 +8,13 @@ import (
 // smoothNormals computes area-weighted vertex normals for a triangle list.
 // Vertices at the same position are welded first, so a UV seam (the same
 // point stored twice with different UVs) does not show as a crease.
-func smoothNormals(pos []float32, idx []uint32) []float32 {
+// weld is weldPositions(pos) (computed earlier, possibly concurrently), or
+// nil to compute it here.
+func smoothNormals(pos []float32, idx []uint32, weld []uint32) []float32 {
 	nv := len(pos) / 3
-	weld := weldPositions(pos)
+	if weld == nil {
+		weld = weldPositions(pos)
+	}
 	acc := make([]float32, nv*3) // accumulated on the welded representative
 	for t := 0; t+2 < len(idx); t += 3 {
 		a, b, c := idx[t], idx[t+1], idx[t+2]

@@ -136,5 +136,6 @@ func unit3(x, y, z float32) (float32, float32, float32) {
 	if !(l > 0) || math.IsInf(l, 0) {
 		return 0, 1, 0
 	}
-	return float32(fx / l), float32(fy / l), float32(fz / l)
+	inv := 1 / l
+	return float32(fx * inv), float32(fy * inv), float32(fz * inv)
 }
