@@ -324,6 +324,10 @@ func runKeysAdd(e *Env, args []string) int {
 		e.Errorf("%v", err)
 		return ExitUsage
 	}
+	if _, err := keys.CleanName(*name); err != nil {
+		e.Errorf("%v", err)
+		return ExitUsage
+	}
 	if *session {
 		e.Errorf("a session-only key lives in memory until Meshdrop quits, and this command quits at once. " +
 			"Without a keychain, use an environment variable for the command line (MESHY_API_KEY=… meshdrop generate …) " +

@@ -23,8 +23,8 @@ import (
 // test`, fails) when no Secret Service answers.
 func requireKeychain(t *testing.T) {
 	t.Helper()
-	_, err := keyring.Get(keys.KeychainService, "meshdrop-cli-test-probe")
-	if err == nil || errors.Is(err, keyring.ErrNotFound) {
+	err := keys.CheckKeychain()
+	if err == nil {
 		return
 	}
 	msg := "no usable Secret Service (" + err.Error() + "); run the tests with `make test`, which starts a private unlocked gnome-keyring"
@@ -163,14 +163,27 @@ func TestKeysAddRefusesBadInput(t *testing.T) {
 		msg   string
 	}{
 		{"", []string{"keys", "add", "--provider", "meshy", "--name", "x", s}, ExitUsage, "never given on the command line"},
-		{"", []string{"keys", "add", "--provider", "meshy", "--name", "x"}, ExitUsage, "no secret on standard input"},
-		{"  \n", []string{"keys", "add", "--provider", "meshy", "--name", "x"}, ExitUsage, "no secret on standard input"},
-		{s + "\n" + s + "\n", []string{"keys", "add", "--provider", "meshy", "--name", "x"}, ExitUsage, "control character"},
 		{s, []string{"keys", "add", "--provider", "sandbox", "--name", "x"}, ExitUsage, "keys are for"},
 		{s, []string{"keys", "add", "--provider", "meshy", "--name", strings.Repeat("n", 65)}, ExitUsage, "at most 64"},
 		{s, []string{"keys", "add", "--provider", "meshy", "--name", "x", "--rotate-by", "soon"}, ExitUsage, "not a date"},
 		{s, []string{"keys", "add", "--provider", "meshy", "--name", "x", "--session"}, ExitUsage, "environment variable"},
 		{"", []string{"keys", "frobnicate"}, ExitUsage, "unknown keys subcommand"},
+	}
+	// Bad secrets are found once the keychain answered (it is checked before
+	// a secret is read, so nobody types one for nothing).
+	if keys.CheckKeychain() == nil {
+		cases = append(cases, []struct {
+			stdin string
+			args  []string
+			want  int
+			msg   string
+		}{
+			{"", []string{"keys", "add", "--provider", "meshy", "--name", "x"}, ExitUsage, "no secret on standard input"},
+			{"  \n", []string{"keys", "add", "--provider", "meshy", "--name", "x"}, ExitUsage, "no secret on standard input"},
+			{s + "\n" + s + "\n", []string{"keys", "add", "--provider", "meshy", "--name", "x"}, ExitUsage, "control character"},
+		}...)
+	} else {
+		t.Log("no keychain here: the bad-secret cases run under `make test` (a private unlocked keyring)")
 	}
 	for _, c := range cases {
 		code, out, errs := run(e, c.stdin, c.args...)

@@ -78,6 +78,9 @@ var errKeychainTimeout = errors.New("the keychain did not answer (is it waiting 
 // call runs f with the timeout. A call that times out is left running in its
 // goroutine (go-keyring cannot be cancelled); its result is dropped.
 func (k keychain) call(f func() error) error {
+	if err := sessionBusKnown(); err != nil {
+		return err
+	}
 	done := make(chan error, 1)
 	go func() { done <- f() }()
 	t := time.NewTimer(k.timeout)
@@ -111,6 +114,14 @@ func (k keychain) get(id string) (Secret, error) {
 func (k keychain) delete(id string) error {
 	err := k.call(func() error { return keyring.Delete(k.service, id) })
 	return k.explain("delete a key", err, Secret{})
+}
+
+// CheckKeychain reports nil when the OS keychain answers, or an error
+// matching ErrNoKeychain (and ErrKeychainLocked) saying what to do. It looks
+// up an item that does not exist: nothing is created, no prompt is needed
+// on an unlocked keychain.
+func CheckKeychain() error {
+	return keychain{service: KeychainService, timeout: DefaultKeychainTimeout}.check()
 }
 
 // check reports nil when the keychain answers (a lookup of an item that does

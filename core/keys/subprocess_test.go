@@ -53,9 +53,29 @@ func TestNoKeychain(t *testing.T) {
 	cmd.Env = append(os.Environ(), helperEnv+"=nokeychain",
 		"DBUS_SESSION_BUS_ADDRESS=unix:path="+filepath.Join(t.TempDir(), "no-bus-here"), "MESHDROP_TEST_DIR="+t.TempDir())
 	runHelper(t, cmd)
+
+	// No variable and no per-user bus socket: reported at once, and no
+	// session bus is autolaunched behind the user's back.
+	if _, err := os.Stat(fmt.Sprintf("/run/user/%d/bus", os.Getuid())); err == nil {
+		return // this machine has a per-user bus; the case cannot be made here
+	}
+	var env []string
+	for _, e := range cmd.Env {
+		if !strings.HasPrefix(e, "DBUS_SESSION_BUS_ADDRESS=") {
+			env = append(env, e)
+		}
+	}
+	cmd = exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(env, "MESHDROP_TEST_DIR="+t.TempDir(), "MESHDROP_EXPECT_NO_SESSION=1")
+	runHelper(t, cmd)
 }
 
 func helperNoKeychain() error {
+	if os.Getenv("MESHDROP_EXPECT_NO_SESSION") == "1" {
+		if err := CheckKeychain(); !errors.Is(err, ErrNoKeychain) || !strings.Contains(err.Error(), "no D-Bus session") {
+			return fmt.Errorf("CheckKeychain without a session: %v", err)
+		}
+	}
 	dir := os.Getenv("MESHDROP_TEST_DIR")
 	v, err := OpenWith(dir, Options{Getenv: noEnv, KeychainTimeout: 10 * time.Second})
 	if err != nil {
