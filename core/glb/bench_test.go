@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -22,6 +23,7 @@ func BenchmarkOpen(b *testing.B) {
 		b.Run(name+"/geometry", func(b *testing.B) {
 			b.SetBytes(fi.Size())
 			b.ReportAllocs()
+			defer reportCPU(b)()
 			for b.Loop() {
 				s, err := Open(path)
 				if err != nil {
@@ -37,6 +39,7 @@ func BenchmarkOpen(b *testing.B) {
 		b.Run(name+"/textured", func(b *testing.B) {
 			b.SetBytes(fi.Size())
 			b.ReportAllocs()
+			defer reportCPU(b)()
 			for b.Loop() {
 				s, err := Open(path)
 				if err != nil {
@@ -48,4 +51,24 @@ func BenchmarkOpen(b *testing.B) {
 			}
 		})
 	}
+}
+
+// reportCPU adds cpu-ms/op: the process's CPU time (all goroutines) per
+// operation, which stays meaningful when a shared machine is busy and
+// wall-clock ns/op is not.
+func reportCPU(b *testing.B) func() {
+	start := cpuTime()
+	return func() {
+		if b.N > 0 {
+			b.ReportMetric(float64(cpuTime()-start)/1e6/float64(b.N), "cpu-ms/op")
+		}
+	}
+}
+
+func cpuTime() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
 }

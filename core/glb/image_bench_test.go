@@ -27,6 +27,7 @@ func BenchmarkTextureDecode(b *testing.B) {
 		f := sniffImage(enc)
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
+			defer reportCPU(b)()
 			for b.Loop() {
 				if _, err := decodeImage(enc, f); err != nil {
 					b.Fatal(err)
