@@ -15,7 +15,7 @@ import (
 func TestGenX3DEnvURLOverride(t *testing.T) {
 	srv, key := genx3dtest.New()
 	defer srv.Close()
-	srv.Limit = 10
+	srv.SetLimit(10)
 	t.Setenv(settings.EnvURL(provider.GenX3D), srv.BaseURL())
 	reg, err := Registry(settings.Default(), nil)
 	if err != nil {

@@ -432,10 +432,15 @@ func isText(b []byte) bool {
 func (g *GenX3D) Balance(ctx context.Context, cred provider.Credential) (provider.Balance, error) {
 	resp, err := g.c.Read(ctx, cred, httpx.Call{Path: "/keys"}, nil)
 	g.rate.observe(cred, resp, g.now())
-	if err != nil {
+	// A key scoped without the keys API is refused (FORBIDDEN) but was
+	// recognised, and the refusal still carries its budget.
+	if err != nil && !(provider.KindOf(err) == provider.ErrForbidden && resp != nil) {
 		return provider.Balance{}, err
 	}
 	rl, ok := parseRateLimit(resp.Header)
+	if !ok && err != nil {
+		return provider.Balance{}, err
+	}
 	if !ok {
 		return provider.Balance{}, g.c.Error(provider.ErrUnsupported, cred, "a budget: the key was accepted, but the server sends no X-RateLimit headers, so there is nothing to show", nil)
 	}

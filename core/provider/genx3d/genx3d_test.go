@@ -209,7 +209,7 @@ func TestExportIsRetried(t *testing.T) {
 func TestRateLimitHeaders(t *testing.T) {
 	srv, key := genx3dtest.New()
 	defer srv.Close()
-	srv.Limit = 3
+	srv.SetLimit(3)
 	g := newAdapter(t, srv.BaseURL())
 	ctx := context.Background()
 	if g.RateLimit(cred(key)).Known() {
@@ -352,6 +352,17 @@ func TestRotateKey(t *testing.T) {
 	if _, err := g.Create(ctx, cred(scoped.Secret.Reveal()), provider.Request{Prompt: "a cube"}); err != nil {
 		t.Fatalf("scoped key: %v", err)
 	}
+	// Its key test: no rate-limit headers from this server, so the
+	// FORBIDDEN from the keys API is what is reported…
+	if _, err := g.Balance(ctx, cred(scoped.Secret.Reveal())); provider.KindOf(err) != provider.ErrForbidden {
+		t.Fatalf("scoped balance without headers: %v", err)
+	}
+	// …and with them, the budget is read from the refusal.
+	srv.SetLimit(100)
+	if b, err := g.Balance(ctx, cred(scoped.Secret.Reveal())); err != nil || b.Credits != 99 {
+		t.Fatalf("scoped balance: %+v %v", b, err)
+	}
+	srv.SetLimit(0)
 	// It cannot rotate itself (the keys API needs more): a typed error, nothing minted.
 	keysBefore := srv.Hits("POST /keys")
 	if _, err := g.RotateKey(ctx, cred(scoped.Secret.Reveal()), RotateRequest{Name: "again", ExpiresAt: expiry}); provider.KindOf(err) != provider.ErrForbidden {

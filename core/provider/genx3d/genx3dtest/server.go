@@ -46,7 +46,8 @@ type Key struct {
 type Server struct {
 	*httptest.Server
 
-	// Limit is the requests per window per key (0: no limit), Window its length.
+	// Limit is the requests per window per key (0: no limit), Window its
+	// length. Set them before the first request, or use SetLimit.
 	Limit  int
 	Window time.Duration
 	// DownloadURL, if set, replaces the download_url of exports (e.g. a
@@ -83,6 +84,14 @@ func New() (*Server, string) {
 
 // BaseURL is the API root, as the docs write it.
 func (s *Server) BaseURL() string { return s.URL + "/api/v1" }
+
+// SetLimit sets the requests per window per key (0: no limit) while the
+// server runs.
+func (s *Server) SetLimit(n int) {
+	s.mu.Lock()
+	s.Limit = n
+	s.mu.Unlock()
+}
 
 // AddKey makes a key with the given permissions and expiry.
 func (s *Server) AddKey(name string, perms []string, expires time.Time) Key {
@@ -287,11 +296,11 @@ func (s *Server) authenticate(r *http.Request) (*Key, *apiError) {
 
 // count applies the rate limit and writes the headers.
 func (s *Server) count(w http.ResponseWriter, k *Key) *apiError {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.Limit <= 0 {
 		return nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	now := time.Now()
 	if s.window.IsZero() || !now.Before(s.window) {
 		s.window = now.Add(s.Window).Truncate(time.Second).Add(time.Second)
