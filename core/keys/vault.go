@@ -164,8 +164,18 @@ func (v *Vault) reloadLocked() error {
 		return err
 	}
 	v.stored, v.stamp = keys, stamp
-	v.warnings = append(v.warnings, problems...)
+	for _, p := range problems {
+		v.warn(p)
+	}
 	return nil
+}
+
+// warn records a problem for Warnings once (a list re-read on every call
+// must not repeat the same complaint). Called with v.mu held.
+func (v *Vault) warn(msg string) {
+	if !slices.Contains(v.warnings, msg) {
+		v.warnings = append(v.warnings, msg)
+	}
 }
 
 // begin takes the file lock and re-reads the file, for a change. Called with v.mu held.
@@ -230,7 +240,7 @@ func (v *Vault) List() []Key {
 // last good list (and is reported in Warnings). Called with v.mu held.
 func (v *Vault) refresh() {
 	if err := v.reload(false); err != nil {
-		v.warnings = append(v.warnings, err.Error())
+		v.warn(err.Error())
 	}
 }
 
@@ -373,7 +383,7 @@ func (v *Vault) recordUse(k Key) {
 	}
 	lock, err := v.begin()
 	if err != nil {
-		v.warnings = append(v.warnings, "could not record a key's last use: "+err.Error())
+		v.warn("could not record a key's last use: " + err.Error())
 		return
 	}
 	defer lock.unlock()
@@ -384,7 +394,7 @@ func (v *Vault) recordUse(k Key) {
 	}
 	ks[i].LastUsed = now
 	if err := v.commit(ks); err != nil {
-		v.warnings = append(v.warnings, "could not record a key's last use: "+err.Error())
+		v.warn("could not record a key's last use: " + err.Error())
 	}
 }
 
