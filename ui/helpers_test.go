@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 	"github.com/zalando/go-keyring"
@@ -155,4 +156,9 @@ func writeFile(t *testing.T, p, s string) {
 	if err := os.WriteFile(p, []byte(s), 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// container2 puts two objects side by side.
+func container2(a, b fyne.CanvasObject) fyne.CanvasObject {
+	return container.NewGridWithColumns(2, a, b)
 }
