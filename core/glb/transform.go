@@ -58,18 +58,19 @@ func det3(m [16]float64) float64 {
 	return m[0]*(m[5]*m[10]-m[9]*m[6]) - m[4]*(m[1]*m[10]-m[9]*m[2]) + m[8]*(m[1]*m[6]-m[5]*m[2])
 }
 
-// normalMatrix is the inverse transpose of m's upper 3×3 (up to scale,
-// which normalisation removes): the cofactor matrix, column-major 3×3.
+// normalMatrix is the inverse transpose of m's upper 3×3 up to a positive
+// scale (normals are renormalised afterwards): the cofactor matrix, with its
+// sign fixed so mirrored nodes keep outward normals. Column-major 3×3:
+// element (row r, column k) is at [k*3+r].
 func normalMatrix(m [16]float64) [9]float64 {
+	// Row-major view of the 3×3: [[a b c] [d e f] [g h i]].
 	a, b, c := m[0], m[4], m[8]
 	d, e, f := m[1], m[5], m[9]
 	g, h, i := m[2], m[6], m[10]
-	// Cofactors of the row-major [[a b c][d e f][g h i]]; the inverse
-	// transpose is cof/det, and the sign of det matters for orientation.
 	cof := [9]float64{
-		e*i - f*h, -(b*i - c*h), b*f - c*e, // column 0: row 0,1,2 of cofactor matrix
-		-(d*i - f*g), a*i - c*g, -(a*f - c*d),
-		d*h - e*g, -(a*h - b*g), a*e - b*d,
+		e*i - f*h, -(b*i - c*h), b*f - c*e, // column 0
+		-(d*i - f*g), a*i - c*g, -(a*f - c*d), // column 1
+		d*h - e*g, -(a*h - b*g), a*e - b*d, // column 2
 	}
 	if det3(m) < 0 {
 		for k := range cof {
@@ -102,9 +103,6 @@ func transformNormals(n []float32, m [16]float64) {
 		return
 	}
 	c := normalMatrix(m)
-	// c holds rows of the cofactor matrix laid out so that
-	// n' = C · n with C[r][k] = cof(r,k) (cof of the row-major matrix).
-	// cof(r,k) for the row-major matrix equals the transpose-inverse entry.
 	c00, c01, c02 := float32(c[0]), float32(c[3]), float32(c[6])
 	c10, c11, c12 := float32(c[1]), float32(c[4]), float32(c[7])
 	c20, c21, c22 := float32(c[2]), float32(c[5]), float32(c[8])
