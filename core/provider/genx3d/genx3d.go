@@ -336,6 +336,10 @@ func (g *GenX3D) fileURL(ans exportAnswer) (*url.URL, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the export's download_url %q is not a URL", httpx.Redact(raw))
 	}
+	if !ref.IsAbs() && ref.Host == "" && !strings.HasPrefix(ref.Path, "/") {
+		// "files/x" is taken under the base URL, not beside its last segment.
+		base.Path += "/"
+	}
 	u := base.ResolveReference(ref)
 	u.Fragment = ""
 	if err := httpx.CheckURL(u); err != nil {

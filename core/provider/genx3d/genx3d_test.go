@@ -419,3 +419,26 @@ func TestRotateKeyFailures(t *testing.T) {
 		t.Fatalf("wrong old id: %v", err)
 	}
 }
+
+func TestDownloadURLResolution(t *testing.T) {
+	g := newAdapter(t, "http://127.0.0.1:8000/api/v1")
+	for raw, want := range map[string]string{
+		"/api/v1/files/file_123":            "http://127.0.0.1:8000/api/v1/files/file_123",
+		"files/file_9":                      "http://127.0.0.1:8000/api/v1/files/file_9",
+		"http://127.0.0.1:9000/f/1":         "http://127.0.0.1:9000/f/1",
+		"https://cdn.example.com/f/1?sig=x": "https://cdn.example.com/f/1?sig=x",
+	} {
+		u, err := g.fileURL(exportAnswer{DownloadURL: raw})
+		if err != nil || u.String() != want {
+			t.Errorf("%q → %v %v, want %s", raw, u, err, want)
+		}
+	}
+	if u, err := g.fileURL(exportAnswer{FileID: "file_7"}); err != nil || u.String() != "http://127.0.0.1:8000/api/v1/files/file_7" {
+		t.Errorf("file_id only → %v %v", u, err)
+	}
+	for _, bad := range []string{"http://files.example.com/f", "ftp://127.0.0.1/f", "javascript:alert(1)"} {
+		if u, err := g.fileURL(exportAnswer{DownloadURL: bad}); err == nil {
+			t.Errorf("%q accepted as %v", bad, u)
+		}
+	}
+}
