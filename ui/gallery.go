@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -72,10 +73,11 @@ type galleryScreen struct {
 	detail    *fyne.Container
 	preview   *orbitView
 
-	items    []library.Summary
-	selected string
-	thumbs   *thumbCache
-	debounce *time.Timer
+	items       []library.Summary
+	selected    string
+	compareWith string // first model of a comparison, until the second is picked
+	thumbs      *thumbCache
+	debounce    *time.Timer
 }
 
 func newGalleryScreen(mw *mainWindow) *galleryScreen {
@@ -350,8 +352,88 @@ func (g *galleryScreen) onSelected(i widget.GridWrapItemID) {
 		return
 	}
 	g.selected = s.ID
+	if g.compareWith != "" && g.compareWith != s.ID {
+		first := g.compareWith
+		g.compareWith = ""
+		g.showCompare(first, s.ID)
+	}
 	g.showDetail(&s)
 	g.loadPreview(s)
+}
+
+// blenderCommand is Blender's executable name on PATH.
+const blenderCommand = "blender"
+
+// openInBlender starts Blender importing the model (a GLB import script
+// given on the command line; Blender stays open).
+func (g *galleryScreen) openInBlender(blender, path string) {
+	script := fmt.Sprintf("import bpy; bpy.ops.wm.read_factory_settings(use_empty=True); bpy.ops.import_scene.gltf(filepath=%q)", path)
+	cmd := exec.Command(blender, "--python-expr", script)
+	if err := cmd.Start(); err != nil {
+		dialog.ShowError(fmt.Errorf("could not start Blender: %w", err), g.mw.win)
+		return
+	}
+	go cmd.Wait() // reap it when Blender closes
+}
+
+// onExport asks for a folder and exports the job there with provenance.
+func (g *galleryScreen) onExport(id string) {
+	lib := g.svc.Library
+	d := dialog.NewFolderOpen(func(dir fyne.ListableURI, err error) {
+		if err != nil || dir == nil {
+			return
+		}
+		dest := dir.Path()
+		go func() {
+			out, err := lib.Export(id, dest, false)
+			fyne.Do(func() {
+				if err != nil {
+					dialog.ShowError(fmt.Errorf("export failed: %w", err), g.mw.win)
+					return
+				}
+				dialog.ShowInformation("Exported", "The model, its inputs and provenance.json are in "+out, g.mw.win)
+			})
+		}()
+	}, g.mw.win)
+	d.Show()
+}
+
+// startCompare remembers the first model; the next one selected opens the
+// side-by-side view.
+func (g *galleryScreen) startCompare(id string) {
+	g.compareWith = id
+	g.countLbl.SetText("Now select the model to compare with")
+}
+
+// showCompare opens two previews whose orbits move together.
+func (g *galleryScreen) showCompare(a, b string) {
+	lib := g.svc.Library
+	left, right := newOrbitView(), newOrbitView()
+	left.linked, right.linked = []*orbitView{right}, []*orbitView{left}
+	titles := [2]*widget.Label{widget.NewLabel(""), widget.NewLabel("")}
+	content := container.NewGridWithColumns(2,
+		container.NewBorder(titles[0], nil, nil, nil, left),
+		container.NewBorder(titles[1], nil, nil, nil, right))
+	d := dialog.NewCustom("Compare", "Close", content, g.mw.win)
+	d.Resize(fyne.NewSize(900, 560))
+	d.Show()
+	for i, id := range []string{a, b} {
+		view, title := []*orbitView{left, right}[i], titles[i]
+		sum, ok := lib.Summary(id)
+		if !ok || sum.Model == "" || openScene == nil {
+			continue
+		}
+		title.SetText(sum.Title())
+		path := filepath.Join(lib.JobDir(id), filepath.FromSlash(sum.Model))
+		go func() {
+			sc, err := openScene(path)
+			fyne.Do(func() {
+				if err == nil {
+					view.SetScene(sc)
+				}
+			})
+		}()
+	}
 }
 
 // loadPreview opens the model in the background and shows it in the preview.
@@ -445,6 +527,14 @@ func (g *galleryScreen) showDetail(s *library.Summary) {
 		actions.Add(widget.NewButtonWithIcon("Open", theme.FileIcon(), func() { openPath(g.mw.app, path) }))
 		actions.Add(widget.NewButtonWithIcon("Show folder", theme.FolderOpenIcon(), func() { openPath(g.mw.app, filepath.Dir(path)) }))
 		actions.Add(widget.NewButtonWithIcon("Copy path", theme.ContentCopyIcon(), func() { g.mw.app.Clipboard().SetContent(path) }))
+	}
+	if s.Model != "" && g.svc != nil && g.svc.Library != nil {
+		path := filepath.Join(g.svc.Library.JobDir(s.ID), filepath.FromSlash(s.Model))
+		if blender, err := exec.LookPath(blenderCommand); err == nil {
+			actions.Add(widget.NewButtonWithIcon("Open in Blender", theme.ViewFullScreenIcon(), func() { g.openInBlender(blender, path) }))
+		}
+		actions.Add(widget.NewButtonWithIcon("Export…", theme.DownloadIcon(), func() { g.onExport(id) }))
+		actions.Add(widget.NewButtonWithIcon("Compare…", theme.ViewRestoreIcon(), func() { g.startCompare(id) }))
 	}
 	actions.Add(widget.NewButtonWithIcon("Make again", theme.MediaReplayIcon(), func() { g.makeAgain(id) }))
 	del := widget.NewButtonWithIcon("Delete", theme.DeleteIcon(), g.onDelete)

@@ -204,3 +204,38 @@ func BenchmarkGalleryRefresh5000(b *testing.B) {
 		mw.gallery.refresh()
 	}
 }
+
+func TestGalleryCompareOpensTwoLinkedPreviews(t *testing.T) {
+	svc := realServices(t)
+	makeModels(t, svc, "a cube", "a sphere")
+	mw, w := newTestWindow(t, svc)
+	mw.show(screenGallery)
+	g := mw.gallery
+	g.grid.Select(0)
+	test.Tap(findButton(g.detail, "Compare…"))
+	if w.Canvas().Overlays().Top() != nil {
+		t.Fatal("compare opened before the second model was picked")
+	}
+	g.grid.Select(1)
+	if w.Canvas().Overlays().Top() == nil {
+		t.Fatal("picking the second model did not open the comparison")
+	}
+	if g.compareWith != "" {
+		t.Fatal("compare state not cleared")
+	}
+}
+
+func TestGalleryDeleteKeyAsksFirst(t *testing.T) {
+	svc := realServices(t)
+	makeModels(t, svc, "a cone")
+	mw, w := newTestWindow(t, svc)
+	mw.show(screenGallery)
+	mw.gallery.grid.Select(0)
+	mw.onTypedKey(&fyne.KeyEvent{Name: fyne.KeyDelete})
+	if w.Canvas().Overlays().Top() == nil {
+		t.Fatal("Delete did not ask for confirmation")
+	}
+	if svc.Library.Len() != 1 {
+		t.Fatal("Delete removed the model without asking")
+	}
+}
