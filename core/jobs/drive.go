@@ -465,6 +465,7 @@ func (r *Runner) ended(ctx context.Context, rn *run, p provider.Provider, cred p
 			if uerr != nil {
 				return uerr
 			}
+			r.autoReconcile(ctx, rn, p)
 			return errStop
 		case err != nil:
 			r.failErr(rn, string(provider.ErrTaskFailed), err)

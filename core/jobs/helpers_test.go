@@ -34,6 +34,7 @@ type rig struct {
 	dir    string
 	limits map[string]Limits
 	httpc  httpx.Config
+	extra  []provider.Provider // more providers for runner(g.extra...)
 }
 
 func newRig(t *testing.T) *rig {
@@ -96,6 +97,8 @@ func (g *rig) runner(ctx context.Context, ps ...provider.Provider) *Runner {
 	g.t.Helper()
 	if len(ps) == 0 {
 		ps = []provider.Provider{g.rodin}
+	} else {
+		ps = append([]provider.Provider{g.rodin}, ps...)
 	}
 	r, err := New(ctx, Config{
 		Store: g.store, Keys: g.keys, Providers: provider.NewRegistry(ps...),

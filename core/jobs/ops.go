@@ -321,6 +321,9 @@ func (r *Runner) adopt(id string, ref provider.TaskRef) error {
 	}
 	s := &j.Stages[len(j.Stages)-1]
 	s.Ref, s.Accepted, s.State = ref, time.Now().UTC(), provider.StateQueued
+	if ref.Stage != "" {
+		s.Name = ref.Stage
+	}
 	j.State = library.StateQueued
 	j.Finished = time.Time{}
 	j.Error = nil

@@ -258,6 +258,10 @@ func (r *Runner) Wait(ctx context.Context, id string) (library.Job, error) {
 	return r.WaitUntil(ctx, id, func(j library.Job) bool { return j.State.Finished() })
 }
 
+// ErrStopped: the job stopped being driven before the awaited state (the
+// runner closed, or its record could not be written).
+var ErrStopped = errors.New("the job is not being driven")
+
 // Accepted reports whether a job's create has been answered (it has a task
 // at the provider) or the job is finished: the moment "generate" without
 // --wait may print the ID and leave.
@@ -289,13 +293,19 @@ func (r *Runner) WaitUntil(ctx context.Context, id string, ok func(library.Job) 
 		rn.mu.Lock()
 		cur, ch := rn.job, rn.changed
 		rn.mu.Unlock()
-		if cur.ID != "" && ok(cur) {
+		// "unknown" is provisional while the driver is still at work: it
+		// looks the lost task up right away where the provider can.
+		if cur.ID != "" && ok(cur) && cur.State != library.StateUnknown {
 			return cur, nil
 		}
 		select {
 		case <-ch:
 		case <-rn.done:
-			return r.store.Get(id)
+			j, err := r.store.Get(id)
+			if err == nil && !ok(j) {
+				return j, fmt.Errorf("job %s stopped %s: %w", id, j.State, ErrStopped)
+			}
+			return j, err
 		case <-ctx.Done():
 			j, _ := r.store.Get(id)
 			return j, ctx.Err()
