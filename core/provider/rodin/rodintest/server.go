@@ -73,6 +73,9 @@ func (s *Server) Close() {
 // BaseURL is what the adapter should use as its base ("…/api").
 func (s *Server) BaseURL() string { return s.API.URL + "/api" }
 
+// SetLinkTTL changes how long links stay valid while the server runs.
+func (s *Server) SetLinkTTL(d time.Duration) { s.mu.Lock(); defer s.mu.Unlock(); s.LinkTTL = d }
+
 // Creates counts POST /v2/rodin requests received.
 func (s *Server) Creates() int { s.mu.Lock(); defer s.mu.Unlock(); return s.creates }
 
@@ -230,7 +233,10 @@ func (s *Server) serveResults(w http.ResponseWriter, r *http.Request) {
 	}
 	var sig int64
 	fmt.Sscan(r.URL.Query().Get("sig"), &sig)
-	if s.LinkTTL > 0 && time.Since(time.Unix(0, sig)) > s.LinkTTL {
+	s.mu.Lock()
+	ttl := s.LinkTTL
+	s.mu.Unlock()
+	if ttl > 0 && time.Since(time.Unix(0, sig)) > ttl {
 		http.Error(w, "<Error>Request has expired</Error>", http.StatusForbidden)
 		return
 	}
