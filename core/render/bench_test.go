@@ -4,6 +4,7 @@ import (
 	"image"
 	"image/color"
 	"testing"
+	"time"
 
 	"meshdrop/core/glb"
 )
@@ -69,6 +70,26 @@ func BenchmarkPreview512Draft800k(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		o.Rotate(0.01, 0)
 		r.Draw(img, o.Camera(), opt)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "fps")
+}
+
+// BenchmarkPreview512DraftReduced800k is a dragging frame of an
+// 800k-triangle mesh through Preview, which drags a reduced copy.
+func BenchmarkPreview512DraftReduced800k(b *testing.B) {
+	s := scene([]glb.Material{solid(0.8, 0.8, 0.8)}, sphere(632, 0))
+	p := NewPreview(s, 1)
+	for p.reduced.Load() == nil {
+		time.Sleep(time.Millisecond)
+	}
+	p.SetDragging(true)
+	p.Frame(512, 512)
+	p.Frame(512, 512)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		p.Orbit.Rotate(0.01, 0)
+		p.Frame(512, 512)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "fps")
 }

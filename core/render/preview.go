@@ -3,6 +3,7 @@ package render
 import (
 	"image"
 	"image/color"
+	"sync/atomic"
 	"time"
 
 	"meshdrop/core/glb"
@@ -31,16 +32,36 @@ type Preview struct {
 	Background color.NRGBA
 
 	r        *Renderer
+	reduced  atomic.Pointer[Renderer] // big meshes: a simplified copy for drafts, built in the background
 	dragging bool
 	frames   [2]*image.NRGBA
 	next     int
 	last     time.Duration
 	lastQ    Quality
+	drawn    bool
+	// lastReduced is set when the last frame drew the simplified mesh.
+	lastReduced bool
 }
 
 // NewPreview prepares s for an interactive view of the given aspect.
 func NewPreview(s *glb.Scene, aspect float32) *Preview {
-	return &Preview{Orbit: NewOrbit(s, aspect), r: NewRenderer(s)}
+	p := &Preview{Orbit: NewOrbit(s, aspect), r: NewRenderer(s)}
+	if s.Stats.Triangles > reduceAbove || countTriangles(s) > reduceAbove {
+		go func() {
+			rr := NewRenderer(reduceScene(s))
+			rr.texs = p.r.texs // one mip chain per texture
+			p.reduced.Store(rr)
+		}()
+	}
+	return p
+}
+
+func countTriangles(s *glb.Scene) int {
+	n := 0
+	for i := range s.Prims {
+		n += len(s.Prims[i].Indices) / 3
+	}
+	return n
 }
 
 // SetDragging says whether the pointer is dragging the camera: frames are
@@ -77,9 +98,16 @@ func (p *Preview) Frame(w, h int) *image.NRGBA {
 	case QualityBest:
 		opt.Supersample = 2
 	}
+	r := p.r
+	if q == QualityDraft {
+		if rr := p.reduced.Load(); rr != nil {
+			r = rr
+		}
+	}
 	start := time.Now()
-	p.r.Draw(img, p.Orbit.Camera(), opt)
-	p.last, p.lastQ = time.Since(start), q
+	r.Draw(img, p.Orbit.Camera(), opt)
+	p.last, p.lastQ, p.lastReduced = time.Since(start), q, r != p.r
+	p.drawn = r.Drawn()
 	return img
 }
 
@@ -90,12 +118,13 @@ type FrameStats struct {
 	FrameTime time.Duration // time to draw the last frame
 	Quality   Quality       // the last frame's quality
 	Drawn     bool          // the last frame showed some of the model
+	Reduced   bool          // the last frame drew a simplified mesh (a draft of a big model)
 }
 
 // Stats is the scene's statistics passed through, with the last frame's.
 func (p *Preview) Stats() FrameStats {
 	s := p.r.Scene()
-	return FrameStats{Stats: s.Stats, Notes: s.Notes, FrameTime: p.last, Quality: p.lastQ, Drawn: p.r.Drawn()}
+	return FrameStats{Stats: s.Stats, Notes: s.Notes, FrameTime: p.last, Quality: p.lastQ, Drawn: p.drawn, Reduced: p.lastReduced}
 }
 
 // Fit refits the camera to the model for a view of the given aspect.

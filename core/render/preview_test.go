@@ -1,9 +1,11 @@
 package render
 
 import (
+	"image"
 	"image/color"
 	"math"
 	"testing"
+	"time"
 
 	"meshdrop/core/glb"
 )
@@ -121,16 +123,49 @@ func TestPreviewProgressiveQualityAndOverlays(t *testing.T) {
 	}
 }
 
-func countNotBackground(img interface {
-	NRGBAAt(x, y int) color.NRGBA
-}, bg color.NRGBA) (int, int) {
+func countNotBackground(img *image.NRGBA, bg color.NRGBA) (int, int) {
 	n := 0
-	for y := 0; y < 64; y++ {
-		for x := 0; x < 64; x++ {
+	for y := 0; y < img.Rect.Dy(); y++ {
+		for x := 0; x < img.Rect.Dx(); x++ {
 			if img.NRGBAAt(x, y) != bg {
 				n++
 			}
 		}
 	}
 	return 0, n
+}
+
+func TestBigMeshDragsAReducedCopy(t *testing.T) {
+	s := scene([]glb.Material{solid(0.7, 0.7, 0.7)}, sphere(400, 0)) // 320k triangles
+	red := reduceScene(s)
+	if n := countTriangles(red); n >= countTriangles(s)/2 || n < 10_000 {
+		t.Errorf("reduced to %d of %d triangles", n, countTriangles(s))
+	}
+	p := NewPreview(s, 1)
+	for i := 0; p.reduced.Load() == nil; i++ {
+		if i > 2000 {
+			t.Fatal("the reduced mesh was never built")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	p.SetDragging(true)
+	draft := p.Frame(96, 96)
+	st := p.Stats()
+	if !st.Reduced || st.Triangles != countTriangles(s) {
+		t.Errorf("draft stats %+v: want the reduced mesh drawn and the model's own counts shown", st)
+	}
+	_, nDraft := countNotBackground(draft, color.NRGBA{})
+	p.SetDragging(false)
+	full := p.Frame(96, 96)
+	if p.Stats().Reduced {
+		t.Error("the still frame drew the reduced mesh")
+	}
+	_, nFull := countNotBackground(full, color.NRGBA{})
+	if math.Abs(float64(nDraft-nFull)) > 0.05*float64(nFull) {
+		t.Errorf("reduced draft covers %d px, full %d px: the shape changed", nDraft, nFull)
+	}
+	// Small models are not reduced.
+	if q := NewPreview(scene([]glb.Material{solid(1, 1, 1)}, sphere(20, 0)), 1); q.reduced.Load() != nil {
+		t.Error("a small model got a reduced copy")
+	}
 }

@@ -37,7 +37,7 @@ type Renderer struct {
 	nOpaque int
 	verts   []vert
 	radius  float32
-	texs    textureCache
+	texs    *textureCache
 
 	// Per-frame state (reused).
 	vb       viewBasis
@@ -120,7 +120,7 @@ const (
 // NewRenderer prepares a scene for drawing. The scene must not change while
 // the renderer uses it.
 func NewRenderer(s *glb.Scene) *Renderer {
-	r := &Renderer{scene: s}
+	r := &Renderer{scene: s, texs: &textureCache{}}
 	r.vertexFn = r.vertexStage
 	r.binFn = r.binStage
 	r.rasterFn = r.rasterStage
