@@ -43,7 +43,10 @@ func materialUV(m *gltf.Material) uvInfo {
 			u.texCoord = *tt.TexCoord
 		}
 		c, s := math.Cos(tt.Rotation), math.Sin(tt.Rotation)
-		// KHR_texture_transform: T · R · S with R = [[c, s], [−s, c]].
+		// KHR_texture_transform: T · R · S with R's rows [c, s], [−s, c]
+		// (the convention of three.js and the Khronos sample viewer, which
+		// pass TextureTransformTest; the README's older GLSL snippet reads
+		// as the transpose).
 		u.m = [6]float32{float32(c * sc[0]), float32(-s * sc[0]), float32(s * sc[1]), float32(c * sc[1]), float32(off[0]), float32(off[1])}
 		u.transform = true
 		for _, v := range u.m {
