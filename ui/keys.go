@@ -215,7 +215,7 @@ func (k *keysScreen) monthUse(keyID string, now time.Time) string {
 	for _, s := range page {
 		credits += s.Credits
 	}
-	return fmt.Sprintf("%d job(s), %g credits", n, credits)
+	return fmt.Sprintf("%s, %g credits", plural(n, "job", "jobs"), credits)
 }
 
 // onAdd asks for provider, name and secret and stores the key.
