@@ -162,24 +162,20 @@ func (r *Runner) submit(ctx context.Context, rn *run, p provider.Provider) error
 		return errStop
 	}
 	pl := r.pool(j.Provider)
-	// The slot is waited for with the cancel in mind: a queued draft can be
-	// cancelled while it waits.
-	wctx, stopWait := r.cancelContext(ctx, rn)
-	err = pl.slots.acquire(wctx)
-	stopWait()
-	if err != nil {
-		if rn.cancelAsked() {
-			return r.cancelled(rn)
-		}
-		return errStop
-	}
-	rn.slot = true
 	// The slot is given back only after the record says the job has left
 	// the provider, so no reader ever sees more jobs there than the cap.
 	defer r.releaseUnlessAtProvider(rn, pl)
 	for attempt := 0; ; attempt++ {
+		// The rate permit first, then the concurrency slot: a slot is not
+		// held while the job waits its turn to be sent. Both waits end on a
+		// cancel: a waiting draft can be cancelled.
 		wctx, stopWait := r.cancelContext(ctx, rn)
 		err := pl.bucket.wait(wctx)
+		if err == nil && !rn.slot {
+			if err = pl.slots.acquire(wctx); err == nil {
+				rn.slot = true
+			}
+		}
 		stopWait()
 		if err != nil {
 			if rn.cancelAsked() {

@@ -209,13 +209,18 @@ func TestBatchWithinProviderLimits(t *testing.T) {
 }
 
 // BenchmarkBatchRateLimited sends 1,000 jobs through a loopback provider
-// that allows 20 creates/s (the order of what the services publish) and 8
+// that allows 20 creates/s (the order of what the services publish) and 32
 // unfinished tasks, and reports the create throughput as a share of the
 // allowed rate (the issue asks ≥ 90 %). Every job's record is written
 // durably about eight times, so on a slow or busy disk a much higher rate
-// measures the disk rather than the runner.
+// measures the disk rather than the runner. The cap is where the rate, not
+// the cap, is the limit: a job holds its slot from just before its create
+// until its record says the task ended, and on a loaded 2-core machine
+// those few durable writes take about a second while the loopback task
+// itself ends at once (real tasks take minutes, so there the cap is what
+// binds, as TestConcurrencyCap and TestBatchWithinProviderLimits check).
 func BenchmarkBatchRateLimited(b *testing.B) {
-	const n, rate, cap = 1000, 20.0, 8
+	const n, rate, cap = 1000, 20.0, 32
 	for i := 0; i < b.N; i++ {
 		front, ends, start := limitedBatch(b, n, rate, cap)
 		for _, j := range ends {
@@ -234,6 +239,7 @@ func BenchmarkBatchRateLimited(b *testing.B) {
 		b.ReportMetric(100*got/rate, "%-of-allowed")
 		b.ReportMetric(float64(rejected), "429s")
 		b.ReportMetric(float64(peak), "peak-tasks")
+		b.Logf("%d jobs: %.1f creates/s of %.0f allowed (%.0f%%), %d answered 429, peak %d tasks at the provider (cap %d)", n, got, rate, 100*got/rate, rejected, peak, cap)
 		if got < 0.9*rate {
 			b.Errorf("throughput %.1f creates/s is under 90%% of the allowed %.0f", got, rate)
 		}
