@@ -3,6 +3,7 @@ package glb
 import (
 	"math"
 	"math/bits"
+	"math/rand/v2"
 )
 
 // smoothNormals computes area-weighted vertex normals for a triangle list.
@@ -64,9 +65,7 @@ func weldPositions(pos []float32) []uint32 {
 	}
 	for v := 0; v < nv; v++ {
 		x, y, z := key(v)
-		h := (uint64(x)*0x9E3779B97F4A7C15 ^ uint64(y)*0xC2B2AE3D27D4EB4F ^ uint64(z)*0x165667B19E3779F9)
-		h ^= h >> 29
-		slot := h & mask
+		slot := weldHash(x, y, z) & mask
 		for {
 			e := table[slot]
 			if e < 0 {
@@ -83,4 +82,21 @@ func weldPositions(pos []float32) []uint32 {
 		}
 	}
 	return weld
+}
+
+// weldSeed makes the weld hash differ per process, so a crafted file cannot
+// pick positions that all collide and turn welding quadratic.
+var weldSeed = rand.Uint64()
+
+// weldHash mixes a position's bits with the seed (murmur3's finaliser).
+func weldHash(x, y, z uint32) uint64 {
+	h := uint64(x) | uint64(y)<<32
+	h ^= weldSeed
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= uint64(z) * 0x9E3779B97F4A7C15
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
+	return h
 }
