@@ -11,6 +11,11 @@ LDFLAGS := -X meshdrop/core/version.Version=$(VERSION)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 FYNE_CMD    := fyne.io/tools/cmd/fyne@v1.7.0
 export LANG ?= C.UTF-8
+# Fyne 2.7 reads the language from LANG and cannot parse "C.UTF-8" (it logs
+# "Error parsing user locale C"); LANGUAGE gives it one for C locales.
+ifneq ($(filter C.% POSIX.%,$(LANG)),)
+export LANGUAGE ?= en
+endif
 
 .PHONY: all run build debug test bench lint fuzz package install uninstall screenshots deps deps-test clean
 

@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 
 export LANG=${LANG:-C.UTF-8}
 [ "$LANG" = C ] || [ "$LANG" = POSIX ] && export LANG=C.UTF-8
+# Fyne cannot parse "C.UTF-8" as a language; LANGUAGE gives it one.
+case "$LANG" in C.*|POSIX.*) export LANGUAGE=${LANGUAGE:-en} ;; esac
 # Keep Go's caches where they are: a new HOME would otherwise mean a cold build.
 GOCACHE=$(go env GOCACHE); GOMODCACHE=$(go env GOMODCACHE); GOPATH=$(go env GOPATH)
 export GOCACHE GOMODCACHE GOPATH
