@@ -98,9 +98,10 @@ func (l *loader) load() (*Scene, error) {
 	s.Stats.Textures = len(doc.Images)
 	for _, e := range doc.ExtensionsRequired {
 		switch e {
-		case extMeshopt, extDraco, extQuantization, extTexTransform, extBasisu, extWebP, extUnlit, extEmissiveStrength:
+		case extMeshopt, extDraco, extQuantization, extTexTransform, extBasisu, extWebP, extUnlit, extEmissiveStrength, extSpecGloss, extInstancing:
 		default:
-			// Unknown required extensions: draw what we can anyway.
+			// Draw what we can anyway, but say why it may look wrong.
+			l.note(fmt.Sprintf("The model needs %s, which is not supported: it may look wrong", e))
 		}
 	}
 

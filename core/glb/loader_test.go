@@ -302,10 +302,14 @@ func TestDamagedPartsAreSkippedWithNotes(t *testing.T) {
 	n3 := b.node(&gltf.Node{Mesh: gltf.Index(mGood)})
 	n4 := b.node(&gltf.Node{Children: []int{n3}})
 	b.doc.Nodes[n3].Children = []int{n4}
+	b.doc.ExtensionsRequired = []string{extDraco, "EXT_made_up"}
 	b.scene(b.node(&gltf.Node{Mesh: gltf.Index(mBad)}), b.node(&gltf.Node{Mesh: gltf.Index(mDraco)}), b.node(&gltf.Node{Mesh: gltf.Index(mLines)}), n3, n3)
 	s := b.decode(t)
 	if len(s.Prims) != 1 || s.Stats.Triangles != 1 {
 		t.Fatalf("%d prims, %d triangles; want just the good one", len(s.Prims), s.Stats.Triangles)
+	}
+	if len(s.Notes) != 4 {
+		t.Errorf("notes %q, want 4 (one for EXT_made_up)", s.Notes)
 	}
 	for _, n := range []string{NoteBadPrimitive, NoteDraco, NoteNotTriangles} {
 		if !hasNote(s, n) {
