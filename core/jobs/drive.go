@@ -674,6 +674,7 @@ func (r *Runner) download(ctx context.Context, rn *run, p provider.Provider) err
 	}
 	used := map[string]bool{}
 	var got []library.File
+	var fresh provider.Status // the last status read for fresh links
 	for i := 0; i < len(remote); i++ {
 		out := remote[i]
 		name := fileName(out, i, used)
@@ -682,12 +683,15 @@ func (r *Runner) download(ctx context.Context, rn *run, p provider.Provider) err
 		}
 		var saved library.File
 		var lastErr error
+		renewed := false
 		for attempt := 0; attempt < r.cfg.DownloadAttempts; attempt++ {
-			if attempt > 0 {
+			// Fresh links are used at once; other failures wait a backoff.
+			if attempt > 0 && !renewed {
 				if sleep(ctx, backoff(r.cfg.RetryBase, attempt-1)) != nil {
 					return errStop
 				}
 			}
+			renewed = false
 			saved, lastErr = r.store.SaveOutput(rn.id, name, string(out.Kind), outFormat(out), func(w io.Writer) (int64, error) {
 				return p.Fetch(ctx, cred, out, w)
 			})
@@ -699,13 +703,13 @@ func (r *Runner) download(ctx context.Context, rn *run, p provider.Provider) err
 			}
 			r.log.Warn("download", "job", rn.id, "file", name, "attempt", attempt+1, "err", lastErr)
 			if k := provider.KindOf(lastErr); k == provider.ErrLinkExpired || k == provider.ErrForbidden || k == provider.ErrNotFound {
-				// Links expire: read the task again for fresh ones.
+				// Links expire: read the task again for fresh ones (recorded
+				// with the files, below).
 				if st, err := p.Status(ctx, cred, stage.Ref); err == nil && len(st.Outputs) > 0 {
-					remote = st.Outputs
+					remote, fresh, renewed = st.Outputs, st, true
 					if i < len(remote) {
 						out = remote[i]
 					}
-					_, _ = r.update(rn, func(j *library.Job) { setStage(j, st) })
 				}
 			}
 		}
@@ -724,6 +728,9 @@ func (r *Runner) download(ctx context.Context, rn *run, p provider.Provider) err
 	// never a create.
 	if len(got) > 0 {
 		if _, err := r.update(rn, func(j *library.Job) {
+			if len(fresh.Outputs) > 0 {
+				setStage(j, fresh)
+			}
 			for _, f := range got {
 				j.Outputs = appendFile(j.Outputs, f)
 			}

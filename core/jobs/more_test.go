@@ -1,0 +1,142 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"meshdrop/core/library"
+	"meshdrop/core/provider"
+	"meshdrop/core/provider/rodin"
+)
+
+// pricedRodin is Rodin with a published price, so budgets see an estimate.
+type pricedRodin struct{ *rodin.Rodin }
+
+func (pricedRodin) Estimate(provider.Request) float64 { return 10 }
+
+// A job that would break a key's per-job or per-day cap is refused before
+// anything is written or sent, and the refusal shows the estimate.
+func TestBudgetRefusesBeforeSending(t *testing.T) {
+	g := newRig(t)
+	g.srv.StepsPerJob = 1000 // the first jobs stay running, so their estimates count today
+	ctx := waitCtx(t)
+	r := g.runner(ctx, pricedRodin{g.rodin}) // replaces the plain Rodin (same ID)
+
+	if err := g.lib.SetBudget("k1", library.Budget{PerJob: 5}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := r.Submit(ctx, Spec{Provider: provider.Rodin, Prompt: "too dear"})
+	if !errors.Is(err, library.ErrOverBudget) || !strings.Contains(err.Error(), "10") || !strings.Contains(err.Error(), "5") {
+		t.Fatalf("per-job cap: %v", err)
+	}
+	if all, _ := g.lib.List(); len(all) != 0 || g.srv.Creates() != 0 {
+		t.Fatalf("a refused job left %d records and %d creates", len(all), g.srv.Creates())
+	}
+
+	if err := g.lib.SetBudget("k1", library.Budget{PerDay: 25}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		j, err := r.Submit(ctx, Spec{Provider: provider.Rodin, Prompt: "affordable"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.WaitUntil(ctx, j.ID, Accepted); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err = r.Submit(ctx, Spec{Provider: provider.Rodin, Prompt: "one too many"})
+	var be *library.BudgetError
+	if !errors.As(err, &be) || !be.Daily || be.Spent != 20 {
+		t.Fatalf("per-day cap: %v", err)
+	}
+	if n := g.srv.Creates(); n != 2 {
+		t.Fatalf("%d creates, want 2", n)
+	}
+}
+
+// Download links that have expired by the time they are used are read
+// again from the provider and the download goes on; nothing is re-created.
+func TestExpiredLinksAreRenewed(t *testing.T) {
+	g := newRig(t)
+	g.srv.LinkTTL = 50 * time.Millisecond
+	ctx := waitCtx(t)
+	counting := &statusCounter{Provider: g.rodin}
+	r := g.runner(ctx, counting)
+	var once sync.Once
+	g.store.SetHooks(func(j library.Job) error {
+		if j.State == library.StateDownloading && len(j.Outputs) == 0 {
+			once.Do(func() { time.Sleep(150 * time.Millisecond) }) // the links age past their life
+		}
+		return nil
+	}, nil)
+	j, err := r.Submit(ctx, Spec{Provider: provider.Rodin, Prompt: "a slow download"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, err := r.Wait(ctx, j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkDone(t, g, done)
+	if n := g.srv.Creates(); n != 1 {
+		t.Fatalf("%d creates", n)
+	}
+	// The runner reads a task's status itself only to renew links (Watch
+	// reads it inside the adapter).
+	if counting.n.Load() == 0 {
+		t.Fatal("the expired links were never renewed")
+	}
+}
+
+// statusCounter counts the runner's own Status calls.
+type statusCounter struct {
+	provider.Provider
+	n atomic.Int32
+}
+
+func (c *statusCounter) Status(ctx context.Context, cr provider.Credential, ref provider.TaskRef) (provider.Status, error) {
+	c.n.Add(1)
+	return c.Provider.Status(ctx, cr, ref)
+}
+
+// Retry makes a new job from a finished one, only when asked; the old job
+// is left as it was.
+func TestRetryMakesANewJob(t *testing.T) {
+	g := newRig(t)
+	ctx := waitCtx(t)
+	r := g.runner(ctx)
+	j, err := r.Submit(ctx, Spec{Provider: provider.Rodin, Prompt: "this will fail", Tags: []string{"t1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed, err := r.Wait(ctx, j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if failed.State != library.StateFailed || failed.Error == nil || failed.Error.Kind != string(provider.ErrTaskFailed) {
+		t.Fatalf("ended %s %+v", failed.State, failed.Error)
+	}
+	if g.srv.Creates() != 1 {
+		t.Fatal("a failed job was retried without being asked")
+	}
+	again, err := r.Retry(ctx, j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.ID == j.ID || again.RetryOf != j.ID || again.Prompt != j.Prompt || again.KeyID != j.KeyID || len(again.Tags) != 1 {
+		t.Fatalf("retry %+v", again)
+	}
+	if _, err := r.Wait(ctx, again.ID); err != nil {
+		t.Fatal(err)
+	}
+	old, _ := g.lib.Get(j.ID)
+	if old.State != library.StateFailed || g.srv.Creates() != 2 {
+		t.Fatalf("old job %s, %d creates", old.State, g.srv.Creates())
+	}
+}
