@@ -171,6 +171,9 @@ func projectedExtent(s *glb.Scene, vb viewBasis) (minX, maxX, minY, maxY float32
 				continue
 			}
 			x, y := dot3(d, vb.right)/w, dot3(d, vb.up)/w
+			if !finite(x) || !finite(y) {
+				continue
+			}
 			minX, maxX = min(minX, x), max(maxX, x)
 			minY, maxY = min(minY, y), max(maxY, y)
 			ok = true
@@ -179,11 +182,14 @@ func projectedExtent(s *glb.Scene, vb viewBasis) (minX, maxX, minY, maxY float32
 	return
 }
 
+func finite(v float32) bool { return v == v && v < math.MaxFloat32 && v > -math.MaxFloat32 }
+
 // sceneBounds is the scene's bounds, measured from the vertices when the
 // loader left them empty.
 func sceneBounds(s *glb.Scene) glb.Box {
 	b := s.Bounds
-	if b.Min[0] <= b.Max[0] && b.Min[1] <= b.Max[1] && b.Min[2] <= b.Max[2] && b != (glb.Box{}) {
+	if b.Min[0] <= b.Max[0] && b.Min[1] <= b.Max[1] && b.Min[2] <= b.Max[2] && b != (glb.Box{}) &&
+		finite(b.Min[0]+b.Min[1]+b.Min[2]+b.Max[0]+b.Max[1]+b.Max[2]) {
 		return b
 	}
 	inf := float32(math.Inf(1))
@@ -192,6 +198,9 @@ func sceneBounds(s *glb.Scene) glb.Box {
 	for i := range s.Prims {
 		p := s.Prims[i].Positions
 		for v := 0; v+2 < len(p); v += 3 {
+			if !finite(p[v]) || !finite(p[v+1]) || !finite(p[v+2]) {
+				continue
+			}
 			for k := 0; k < 3; k++ {
 				b.Min[k] = min(b.Min[k], p[v+k])
 				b.Max[k] = max(b.Max[k], p[v+k])

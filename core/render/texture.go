@@ -106,26 +106,24 @@ var plainSRGB [lutSize + 1]uint8
 
 // encodeSRGB converts linear light in [0, 1] to an sRGB byte.
 func encodeSRGB(c float32) uint8 {
-	if c <= 0 {
+	if !(c > 0) { // also NaN
 		return 0
 	}
-	i := int(c * lutSize)
-	if i > lutSize {
-		i = lutSize
+	if c >= 1 {
+		return plainSRGB[lutSize]
 	}
-	return plainSRGB[i]
+	return plainSRGB[int(c*lutSize)]
 }
 
 // toSRGB converts linear light to an sRGB byte through the table.
 func toSRGB(c float32) uint8 {
-	if c <= 0 {
+	if !(c > 0) { // also NaN
 		return 0
 	}
-	i := int(c * (lutSize / lutRange))
-	if i > lutSize {
-		i = lutSize
+	if c >= lutRange {
+		return linearToSRGB[lutSize]
 	}
-	return linearToSRGB[i]
+	return linearToSRGB[int(c*(lutSize/lutRange))]
 }
 
 // buildMips makes the mip chain of img: level 0 shares img's pixels, every
