@@ -79,6 +79,7 @@ type generateScreen struct {
 	images      []chosenImage
 	fields      []optionField
 	credits     map[string]string // key ID → text, filled by Balance in the background
+	pendingSlot string            // the view the file picker is choosing for
 	busy        bool
 }
 
@@ -428,6 +429,10 @@ func imageFromBytes(name string, data []byte) (chosenImage, error) {
 
 // addImage adds an image into the next free view slot (UI goroutine).
 func (g *generateScreen) addImage(img chosenImage) {
+	if img.Slot == "" && g.pendingSlot != "" && !g.slotUsed(g.pendingSlot) {
+		img.Slot = g.pendingSlot
+	}
+	g.pendingSlot = ""
 	if p := g.selectedProvider(); p != nil {
 		slots := p.Capabilities().ImageSlots
 		if img.Slot == "" && len(slots) > 0 {
@@ -457,31 +462,61 @@ func (g *generateScreen) removeImage(i int) {
 	g.updateState()
 }
 
-// renderImages draws the chosen images' thumbnails, each with remove.
+// renderImages draws the chosen images' thumbnails, each with remove. A
+// provider with named views (front, left, back, right) gets one card per
+// view; an empty view's card chooses a file for that view.
 func (g *generateScreen) renderImages() {
 	g.imagesBox.RemoveAll()
+	var slots []string
+	if p := g.selectedProvider(); p != nil {
+		slots = p.Capabilities().ImageSlots
+	}
+	for _, slot := range slots {
+		if i := slices.IndexFunc(g.images, func(c chosenImage) bool { return c.Slot == slot }); i >= 0 {
+			g.imagesBox.Add(g.imageCard(i))
+			continue
+		}
+		slot := slot
+		pick := widget.NewButtonWithIcon("Choose "+slot+"…", theme.FolderOpenIcon(), func() { g.chooseFor(slot) })
+		g.imagesBox.Add(container.NewBorder(nil, widget.NewLabelWithStyle(slot, fyne.TextAlignCenter, fyne.TextStyle{Italic: true}), nil, nil,
+			container.NewCenter(pick)))
+	}
 	for i, img := range g.images {
-		var pic fyne.CanvasObject
-		if img.Thumb != nil {
-			ci := canvas.NewImageFromImage(img.Thumb)
-			ci.FillMode = canvas.ImageFillContain
-			ci.SetMinSize(fyne.NewSize(140, 100))
-			pic = ci
-		} else {
-			pic = container.NewCenter(widget.NewIcon(theme.FileImageIcon()))
+		if len(slots) > 0 && slices.Contains(slots, img.Slot) {
+			continue // drawn in its view's card
 		}
-		title := img.Name
-		if img.Slot != "" {
-			title = img.Slot + ": " + img.Name
-		}
-		lbl := widget.NewLabel(title)
-		lbl.Truncation = fyne.TextTruncateEllipsis
-		idx := i
-		rm := widget.NewButtonWithIcon("", theme.DeleteIcon(), func() { g.removeImage(idx) })
-		rm.Importance = widget.LowImportance
-		g.imagesBox.Add(container.NewBorder(nil, container.NewBorder(nil, nil, nil, rm, lbl), nil, nil, pic))
+		g.imagesBox.Add(g.imageCard(i))
 	}
 	g.imagesBox.Refresh()
+}
+
+// imageCard is one chosen image's thumbnail, name and remove button.
+func (g *generateScreen) imageCard(i int) fyne.CanvasObject {
+	img := g.images[i]
+	var pic fyne.CanvasObject
+	if img.Thumb != nil {
+		ci := canvas.NewImageFromImage(img.Thumb)
+		ci.FillMode = canvas.ImageFillContain
+		ci.SetMinSize(fyne.NewSize(140, 100))
+		pic = ci
+	} else {
+		pic = container.NewCenter(widget.NewIcon(theme.FileImageIcon()))
+	}
+	title := img.Name
+	if img.Slot != "" {
+		title = img.Slot + ": " + img.Name
+	}
+	lbl := widget.NewLabel(title)
+	lbl.Truncation = fyne.TextTruncateEllipsis
+	rm := widget.NewButtonWithIcon("", theme.DeleteIcon(), func() { g.removeImage(i) })
+	rm.Importance = widget.LowImportance
+	return container.NewBorder(nil, container.NewBorder(nil, nil, nil, rm, lbl), nil, nil, pic)
+}
+
+// chooseFor picks a file for one named view.
+func (g *generateScreen) chooseFor(slot string) {
+	g.pendingSlot = slot
+	g.onChooseFiles()
 }
 
 // onChooseFiles opens the native file dialog (sqweek/dialog) in the
@@ -490,6 +525,7 @@ func (g *generateScreen) onChooseFiles() {
 	go func() {
 		path, err := sqdialog.File().Title("Choose an image").Filter("Images", "png", "jpg", "jpeg", "webp").Load()
 		if errors.Is(err, sqdialog.ErrCancelled) {
+			fyne.Do(func() { g.pendingSlot = "" })
 			return
 		}
 		if err == nil {

@@ -12,6 +12,8 @@ import (
 
 	"meshdrop/core/library"
 	"meshdrop/core/provider"
+	"meshdrop/core/provider/sandbox"
+	"meshdrop/core/provider/tripo"
 )
 
 func TestGenerateFirstRunOffersSandbox(t *testing.T) {
@@ -146,5 +148,48 @@ func TestGenerateDropImageAnywhere(t *testing.T) {
 	})
 	if len(g.images) != 1 {
 		t.Fatalf("a text file was added: %d images", len(g.images))
+	}
+}
+
+// Tripo has named views: dropped images fill front, left, back, right in
+// turn, an empty view's card chooses for that view, and removing frees it.
+func TestGenerateMultiViewSlots(t *testing.T) {
+	tp, err := tripo.New(tripo.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := realServices(t)
+	svc.Registry = provider.NewRegistry(sandbox.New(sandbox.Config{Pace: testPace}), tp)
+	mw, _ := newTestWindow(t, svc)
+	g := mw.generate
+	g.selectProvider(provider.Tripo)
+	if len(g.imagesBox.Objects) != 4 || findButton(g.imagesBox, "Choose front…") == nil {
+		t.Fatalf("Tripo shows %d view cards", len(g.imagesBox.Objects))
+	}
+	dir := t.TempDir()
+	mw.onDropped(fyne.Position{}, []fyne.URI{storage.NewFileURI(pngFile(t, dir, "a.png")), storage.NewFileURI(pngFile(t, dir, "b.png"))})
+	eventually(t, 5*time.Second, "two views filled", func() bool {
+		var n int
+		fyne.DoAndWait(func() { n = len(g.images) })
+		return n == 2
+	})
+	if g.images[0].Slot != "front" || g.images[1].Slot != "left" {
+		t.Fatalf("slots %q %q", g.images[0].Slot, g.images[1].Slot)
+	}
+	if g.mode() != provider.ModeMultiImage {
+		t.Fatalf("mode %s", g.mode())
+	}
+	if findButton(g.imagesBox, "Choose front…") != nil || findButton(g.imagesBox, "Choose back…") == nil {
+		t.Fatal("view cards do not follow the filled views")
+	}
+	// A file chosen for "right" goes there, not to the next free view.
+	g.pendingSlot = "right"
+	g.addImage(chosenImage{Name: "r.png", MIME: "image/png", Data: []byte("x")})
+	if g.images[2].Slot != "right" {
+		t.Fatalf("chosen for right went to %q", g.images[2].Slot)
+	}
+	g.removeImage(0)
+	if findButton(g.imagesBox, "Choose front…") == nil {
+		t.Fatal("removing the front image did not free its view")
 	}
 }
