@@ -219,7 +219,7 @@ func (r *Renderer) rasterTri(ps *primState, p0, p1, p2 *tvert, y0, y1 int) bool 
 		lvl = ps.mip.level(p0, p1, p2, float32(area)/(subpixel*subpixel))
 	}
 	wire := r.opt.Wireframe
-	wireWidth := float32(r.opt.Supersample) * 0.6
+	wireWidth := float32(r.opt.Supersample) * 0.5
 	mode := ps.mode
 	cutoff := ps.cutoff
 	kd, ks := ps.kd, ps.ks

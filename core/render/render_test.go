@@ -304,6 +304,13 @@ func TestVertexColours(t *testing.T) {
 
 func TestBackgroundColour(t *testing.T) {
 	bg := color.NRGBA{30, 40, 50, 255}
+	th := ThumbnailOn(scene([]glb.Material{solid(1, 1, 1)}, cube([3]float32{}, 1, 0)), 32, bg)
+	if c := th.NRGBAAt(0, 0); c != bg {
+		t.Errorf("thumbnail corner %v, want background %v", c, bg)
+	}
+	if c := th.NRGBAAt(16, 16); c == bg || c.A != 255 {
+		t.Errorf("thumbnail centre %v: the model is not drawn over the background", c)
+	}
 	img := render(t, scene([]glb.Material{solid(1, 1, 1)}, quad(0, 0, 0, 0.5, 0)), front(4), 32, Options{Background: bg, Supersample: 2})
 	if c := img.NRGBAAt(0, 0); c != bg {
 		t.Errorf("corner %v, want background %v", c, bg)

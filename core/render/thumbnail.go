@@ -28,11 +28,17 @@ const MaxThumbSize = 4096
 // drawn, the scene's notes (e.g. "Draco geometry is not supported") are
 // written on it instead so the gallery says why.
 func Thumbnail(s *glb.Scene, size int) *image.NRGBA {
+	return ThumbnailOn(s, size, color.NRGBA{})
+}
+
+// ThumbnailOn is Thumbnail on a background colour (a theme's), for places
+// that cannot composite a transparent image.
+func ThumbnailOn(s *glb.Scene, size int, bg color.NRGBA) *image.NRGBA {
 	size = clampSize(size)
 	img := image.NewNRGBA(image.Rect(0, 0, size, size))
 	r := NewRenderer(s)
 	cam := FitCamera(s, ThumbYaw, ThumbPitch, 1)
-	r.Draw(img, cam, Options{Supersample: 2})
+	r.Draw(img, cam, Options{Supersample: 2, Background: bg})
 	if !r.Drawn() {
 		drawNotes(img, notesOrDefault(s))
 	}
