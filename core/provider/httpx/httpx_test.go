@@ -330,10 +330,23 @@ func TestCreateSentOnce(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			s, n := createServer(t, tc.behave)
-			c := newClient(t, s.URL, func(c *httpx.Config) { c.RequestTimeout = 300 * time.Millisecond })
+			// Only the hanging server needs the timeout to fire; every other
+			// case answers at once, and a short timeout there would turn a
+			// slow answer on a loaded machine into "no answer came". The
+			// hanging case's timeout leaves time to dial and write first.
+			timeout := time.Minute
+			if tc.name == "answer never comes" {
+				timeout = 3 * time.Second
+			}
+			c := newClient(t, s.URL, func(c *httpx.Config) { c.RequestTimeout = timeout })
 			var out struct{ Result string }
 			_, err := c.Create(context.Background(), cred, httpx.Call{Path: "/v2/text-to-3d", JSON: map[string]string{"prompt": "a cube"}}, &out)
 			pe := kind(t, err, tc.want)
+			// Create returns without retrying; the server may still be reading
+			// the body it was sent when the client gave up, so wait for it.
+			for deadline := time.Now().Add(30 * time.Second); n.Load() < 1 && time.Now().Before(deadline); {
+				time.Sleep(time.Millisecond)
+			}
 			if n.Load() != 1 {
 				t.Fatalf("server saw %d creates, want exactly 1", n.Load())
 			}
@@ -449,7 +462,9 @@ func TestStreamIdleTimeoutAndSSE(t *testing.T) {
 		<-r.Context().Done() // then silence
 	}))
 	defer api.Close()
-	c := newClient(t, api.URL, func(c *httpx.Config) { c.IdleTimeout = 200 * time.Millisecond })
+	// The idle timer runs from the moment the stream opens, so the first
+	// event must be read within it: long enough for a loaded machine.
+	c := newClient(t, api.URL, func(c *httpx.Config) { c.IdleTimeout = 3 * time.Second })
 	body, err := c.Stream(context.Background(), cred, httpx.Call{Path: "/t/1/stream"})
 	if err != nil {
 		t.Fatal(err)
@@ -467,7 +482,7 @@ func TestStreamIdleTimeoutAndSSE(t *testing.T) {
 		if err == nil {
 			t.Fatal("silent stream produced an event")
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatal("idle stream not cut")
 	}
 }
@@ -515,14 +530,20 @@ func TestRateLimiterSpacesRequests(t *testing.T) {
 	var n atomic.Int64
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { n.Add(1); fmt.Fprint(w, "{}") }))
 	defer api.Close()
+	// A burst of 20 then 20/s: the 30th request cannot leave before 0.5 s
+	// after the client (and its full bucket) was made. Counting requests in
+	// a fixed window would also need the machine to be fast enough to send
+	// 20 in it; the elapsed time of a fixed number only grows under load.
+	// The burst itself is checked without a clock in TestLimiterBurstAndRate.
+	start := time.Now()
 	c := newClient(t, api.URL, func(c *httpx.Config) { c.RatePerSecond = 20 })
-	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
-	defer cancel()
-	for ctx.Err() == nil {
-		c.Read(ctx, cred, httpx.Call{Path: "/x"}, nil)
+	for range 30 {
+		if _, err := c.Read(context.Background(), cred, httpx.Call{Path: "/x"}, nil); err != nil {
+			t.Fatal(err)
+		}
 	}
-	// burst 20 + 20/s × 0.5 s = 30 at most
-	if got := n.Load(); got > 31 || got < 20 {
-		t.Fatalf("%d requests in 0.5 s at 20/s", got)
+	// 1 ms of slack for float rounding in the bucket.
+	if got, elapsed := n.Load(), time.Since(start); got != 30 || elapsed < 499*time.Millisecond {
+		t.Fatalf("%d requests in %s at 20/s with a burst of 20, want 30 in at least 0.5 s", got, elapsed)
 	}
 }

@@ -32,18 +32,22 @@ func (l *limiter) wait(ctx context.Context) error {
 	if l == nil {
 		return ctx.Err()
 	}
+	return Sleep(ctx, l.reserve(time.Now()))
+}
+
+// reserve takes a token at now and returns how long to wait before using it
+// (split from wait so the bucket can be tested without a clock).
+func (l *limiter) reserve(now time.Time) time.Duration {
 	l.mu.Lock()
-	now := time.Now()
+	defer l.mu.Unlock()
 	l.tokens += now.Sub(l.last).Seconds() * l.rate
 	if l.tokens > l.burst {
 		l.tokens = l.burst
 	}
 	l.last = now
 	l.tokens--
-	var d time.Duration
 	if l.tokens < 0 {
-		d = time.Duration(-l.tokens / l.rate * float64(time.Second))
+		return time.Duration(-l.tokens / l.rate * float64(time.Second))
 	}
-	l.mu.Unlock()
-	return Sleep(ctx, d)
+	return 0
 }

@@ -24,7 +24,7 @@ func cred(s string) provider.Credential {
 func newAdapter(t *testing.T, srv *meshytest.Server, mod func(*Config)) *Meshy {
 	t.Helper()
 	cfg := Config{BaseURL: srv.BaseURL(), PollEvery: time.Millisecond,
-		HTTP: httpx.Config{Backoff: httpx.Backoff{Base: time.Millisecond, Attempts: 4}, RequestTimeout: 2 * time.Second}}
+		HTTP: httpx.Config{Backoff: httpx.Backoff{Base: time.Millisecond, Attempts: 4}, RequestTimeout: 30 * time.Second}}
 	if mod != nil {
 		mod(&cfg)
 	}
@@ -233,11 +233,11 @@ func TestPromptLimitCheckedBeforeSending(t *testing.T) {
 // unknown", and is found again through the list endpoint.
 func TestLostCreateIsSentOnceAndReconciled(t *testing.T) {
 	srv := meshytest.New(t, secret)
-	m := newAdapter(t, srv, func(c *Config) { c.HTTP.RequestTimeout = 300 * time.Millisecond })
+	m := newAdapter(t, srv, nil)
 	srv.HangCreate.Store(true)
-	sent := time.Now()
+	sent := srv.Now()
 	req := provider.Request{Mode: provider.ModeText, Prompt: "a lost lamp"}
-	_, err := m.Create(context.Background(), cred(secret), req)
+	_, err := m.Create(giveUpOnceSent(t, srv.Creates), cred(secret), req)
 	if provider.KindOf(err) != provider.ErrSubmissionUnknown {
 		t.Fatalf("err = %v", err)
 	}
@@ -261,10 +261,13 @@ func TestLostCreateIsSentOnceAndReconciled(t *testing.T) {
 	if _, err := m.Watch(context.Background(), cred(secret), ref, nil); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(20 * time.Millisecond)
+	// The provider's clock moves a minute on before the refine is sent, so
+	// the preview and the refine are a minute apart however slowly this
+	// machine sends the refine.
+	srv.Advance(time.Minute)
 	srv.HangCreate.Store(true)
-	refineSent := time.Now()
-	if _, _, err := m.NextStage(context.Background(), cred(secret), req, ref); provider.KindOf(err) != provider.ErrSubmissionUnknown {
+	refineSent := srv.Now()
+	if _, _, err := m.NextStage(giveUpOnceSent(t, srv.Creates), cred(secret), req, ref); provider.KindOf(err) != provider.ErrSubmissionUnknown {
 		t.Fatalf("lost refine: %v", err)
 	}
 	got, ok, err := m.Reconcile(context.Background(), cred(secret), req, refineSent)
@@ -277,6 +280,26 @@ func TestLostCreateIsSentOnceAndReconciled(t *testing.T) {
 	if _, ok, _ := m.Reconcile(context.Background(), cred(secret), provider.Request{Mode: provider.ModeImage}, sent); ok {
 		t.Fatal("found an image task where none was made")
 	}
+}
+
+// giveUpOnceSent returns a context cancelled as soon as the server has
+// received one more create than it has now: the caller gives up on an answer
+// that never comes right after sending it. A short request timeout would race
+// the clock instead: on a loaded machine it can fire before the request is
+// even written ("not sent", a different outcome). httpx's own tests cover
+// the request timeout itself.
+func giveUpOnceSent(t *testing.T, creates func() int) context.Context {
+	t.Helper()
+	before := creates()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go func() {
+		defer cancel()
+		for deadline := time.Now().Add(30 * time.Second); ctx.Err() == nil && creates() <= before && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	return ctx
 }
 
 func TestStreamFallsBackToPolling(t *testing.T) {

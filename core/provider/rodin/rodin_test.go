@@ -24,7 +24,7 @@ func cred(s string) provider.Credential {
 func newAdapter(t *testing.T, srv *rodintest.Server) *Rodin {
 	t.Helper()
 	r, err := New(Config{BaseURL: srv.BaseURL(), PollEvery: time.Millisecond, AllowFastPoll: true,
-		HTTP: httpx.Config{Backoff: httpx.Backoff{Base: time.Millisecond, Attempts: 3}, RequestTimeout: 2 * time.Second}})
+		HTTP: httpx.Config{Backoff: httpx.Backoff{Base: time.Millisecond, Attempts: 3}, RequestTimeout: 30 * time.Second}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,15 +177,33 @@ func TestCreateWhoseAnswerNeverComesIsUnknownAndNotResent(t *testing.T) {
 	defer srv.Close()
 	srv.HangCreate.Store(true)
 	r := newAdapter(t, srv)
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-	defer cancel()
-	_, err := r.Create(ctx, cred(secret), provider.Request{Prompt: "a lamp"})
+	_, err := r.Create(giveUpOnceSent(t, srv.Creates), cred(secret), provider.Request{Prompt: "a lamp"})
 	if provider.KindOf(err) != provider.ErrSubmissionUnknown {
 		t.Fatalf("err = %v", err)
 	}
 	if srv.Creates() != 1 {
 		t.Fatalf("creates = %d, want exactly 1", srv.Creates())
 	}
+}
+
+// giveUpOnceSent returns a context cancelled as soon as the server has
+// received one more create than it has now: the caller gives up on an answer
+// that never comes right after sending it. A short timeout would race the
+// clock instead: on a loaded machine it can fire before the request is even
+// written ("not sent", a different outcome) or before the server has counted
+// it. httpx's own tests cover the request timeout itself.
+func giveUpOnceSent(t *testing.T, creates func() int) context.Context {
+	t.Helper()
+	before := creates()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go func() {
+		defer cancel()
+		for deadline := time.Now().Add(30 * time.Second); ctx.Err() == nil && creates() <= before && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	return ctx
 }
 
 func TestExpiredLinkIsReportedSoTheTaskIsReadAgain(t *testing.T) {

@@ -25,7 +25,7 @@ func cred(s string) provider.Credential {
 func newAdapter(t *testing.T, srv *triptest.Server, mod func(*Config)) *Tripo {
 	t.Helper()
 	cfg := Config{BaseURL: srv.BaseURL(), PollEvery: time.Millisecond, AllowFastPoll: true,
-		HTTP: httpx.Config{Backoff: httpx.Backoff{Base: time.Millisecond, Attempts: 3}, RequestTimeout: 2 * time.Second}}
+		HTTP: httpx.Config{Backoff: httpx.Backoff{Base: time.Millisecond, Attempts: 3}, RequestTimeout: 30 * time.Second}}
 	if mod != nil {
 		mod(&cfg)
 	}
@@ -230,9 +230,9 @@ func TestCreateErrors(t *testing.T) {
 
 func TestLostCreateIsSentOnce(t *testing.T) {
 	srv := triptest.New(t, secret)
-	tr := newAdapter(t, srv, func(c *Config) { c.HTTP.RequestTimeout = 300 * time.Millisecond })
+	tr := newAdapter(t, srv, nil)
 	srv.HangCreate.Store(true)
-	_, err := tr.Create(context.Background(), cred(secret), provider.Request{Mode: provider.ModeText, Prompt: "a lost vase"})
+	_, err := tr.Create(giveUpOnceSent(t, srv.Creates), cred(secret), provider.Request{Mode: provider.ModeText, Prompt: "a lost vase"})
 	if provider.KindOf(err) != provider.ErrSubmissionUnknown {
 		t.Fatalf("err %v", err)
 	}
@@ -243,6 +243,26 @@ func TestLostCreateIsSentOnce(t *testing.T) {
 	if _, ok, err := tr.Reconcile(context.Background(), cred(secret), provider.Request{}, time.Now()); ok || provider.KindOf(err) != provider.ErrUnsupported {
 		t.Fatalf("reconcile ok=%v err=%v", ok, err)
 	}
+}
+
+// giveUpOnceSent returns a context cancelled as soon as the server has
+// received one more create than it has now: the caller gives up on an answer
+// that never comes right after sending it. A short timeout would race the
+// clock instead: on a loaded machine it can fire before the request is even
+// written ("not sent", a different outcome) or before the server has counted
+// it. httpx's own tests cover the request timeout itself.
+func giveUpOnceSent(t *testing.T, creates func() int) context.Context {
+	t.Helper()
+	before := creates()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go func() {
+		defer cancel()
+		for deadline := time.Now().Add(30 * time.Second); ctx.Err() == nil && creates() <= before && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	return ctx
 }
 
 func TestFailedAndBannedTasks(t *testing.T) {

@@ -54,6 +54,8 @@ type Server struct {
 	// Balance is what /v1/balance answers.
 	Balance float64
 
+	skew atomic.Int64 // nanoseconds the server's clock runs ahead (Advance)
+
 	mu       sync.Mutex
 	tasks    map[string]*task
 	order    []string
@@ -87,6 +89,15 @@ func New(t testing.TB, key string) *Server {
 
 // BaseURL is the adapter's base ("…/openapi").
 func (s *Server) BaseURL() string { return s.API.URL + "/openapi" }
+
+// Now is the server's clock: the real time plus every Advance so far.
+func (s *Server) Now() time.Time { return time.Now().Add(time.Duration(s.skew.Load())) }
+
+// Advance moves the server's clock d forward: tasks made from now on carry
+// times that much later. Tests use it to put tasks far apart in time
+// without sleeping (a sleep only separates them on a machine that is fast
+// enough to send the next request within it).
+func (s *Server) Advance(d time.Duration) { s.skew.Add(int64(d)) }
 
 // Creates counts create requests received (answered or not).
 func (s *Server) Creates() int { s.mu.Lock(); defer s.mu.Unlock(); return s.creates }
@@ -180,7 +191,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, kind string, tes
 		msg(w, http.StatusPaymentRequired, "Insufficient credits")
 		return
 	}
-	t := &task{kind: kind, prompt: prompt, created: time.Now(), fail: strings.Contains(prompt, "fail")}
+	t := &task{kind: kind, prompt: prompt, created: s.Now(), fail: strings.Contains(prompt, "fail")}
 	switch kind {
 	case "text-to-3d":
 		switch str("mode") {
@@ -288,8 +299,8 @@ func (s *Server) object(t *task) map[string]any {
 	default:
 		o["status"] = "SUCCEEDED"
 		o["progress"] = 100
-		o["finished_at"] = time.Now().UnixMilli()
-		o["expires_at"] = time.Now().Add(72 * time.Hour).UnixMilli()
+		o["finished_at"] = s.Now().UnixMilli()
+		o["expires_at"] = s.Now().Add(72 * time.Hour).UnixMilli()
 		o["consumed_credits"] = 5
 		glb := s.CDN.Put("/assets/"+t.id+"/model.glb", s.glb)
 		if s.RedirectAssets.Load() {
