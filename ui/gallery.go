@@ -17,11 +17,13 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"meshdrop/core/glb"
 	"meshdrop/core/library"
+	"meshdrop/core/render"
 )
 
 // Gallery sizes and limits.
@@ -77,11 +79,12 @@ type galleryScreen struct {
 	selected    string
 	compareWith string // first model of a comparison, until the second is picked
 	thumbs      *thumbCache
+	spins       *spinCache
 	debounce    *time.Timer
 }
 
 func newGalleryScreen(mw *mainWindow) *galleryScreen {
-	g := &galleryScreen{mw: mw, thumbs: newThumbCache(thumbCacheLen)}
+	g := &galleryScreen{mw: mw, thumbs: newThumbCache(thumbCacheLen), spins: &spinCache{max: 16}}
 	g.search = newShortcutEntry(mw, false)
 	g.search.SetPlaceHolder("Search prompts, names and tags (Ctrl+F)")
 	g.search.OnChanged = func(string) { g.refreshSoon() }
@@ -227,12 +230,97 @@ func (g *galleryScreen) clearSelection() {
 
 func (g *galleryScreen) length() int { return len(g.items) }
 
-// galleryCell is one grid cell: thumbnail and title.
+// galleryCell is one grid cell: thumbnail and title. Hovering a model
+// plays a short turntable in place of the thumbnail.
 type galleryCell struct {
 	widget.BaseWidget
 	img   *canvas.Image
 	title *widget.Label
 	id    string
+	g     *galleryScreen
+
+	still    image.Image   // the thumbnail shown when not hovered
+	stillRes fyne.Resource // or the placeholder icon
+	spin     chan struct{} // closed to stop the turntable
+	hovering bool
+}
+
+var _ desktop.Hoverable = (*galleryCell)(nil)
+
+// Turntable size and pace.
+const (
+	turntableFrames = 24
+	turntableSize   = 160
+	turntableEvery  = 70 * time.Millisecond
+)
+
+// MouseIn starts the turntable of a finished model.
+func (c *galleryCell) MouseIn(*desktop.MouseEvent) {
+	c.hovering = true
+	if c.g == nil || c.g.svc == nil || c.g.svc.Library == nil || openScene == nil {
+		return
+	}
+	i := c.g.indexOf(c.id)
+	if i < 0 || c.g.items[i].Model == "" {
+		return
+	}
+	s := c.g.items[i]
+	c.stopSpin()
+	c.still, c.stillRes = c.img.Image, c.img.Resource
+	stop := make(chan struct{})
+	c.spin = stop
+	frames, ok := c.g.spins.get(s.ID)
+	path := filepath.Join(c.g.svc.Library.JobDir(s.ID), filepath.FromSlash(s.Model))
+	id := s.ID
+	go func() {
+		if !ok {
+			sc, err := openScene(path)
+			if err != nil {
+				return
+			}
+			var imgs []image.Image
+			for _, f := range render.Turntable(sc, turntableSize, turntableFrames) {
+				imgs = append(imgs, f)
+			}
+			frames = imgs
+			fyne.Do(func() { c.g.spins.put(id, frames) })
+		}
+		t := time.NewTicker(turntableEvery)
+		defer t.Stop()
+		for n := 0; ; n++ {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				f := frames[n%len(frames)]
+				fyne.Do(func() {
+					if c.id == id && c.spin == stop {
+						c.img.Resource, c.img.Image = nil, f
+						c.img.Refresh()
+					}
+				})
+			}
+		}
+	}()
+}
+
+func (c *galleryCell) MouseMoved(*desktop.MouseEvent) {}
+
+// MouseOut stops the turntable and puts the thumbnail back.
+func (c *galleryCell) MouseOut() {
+	c.hovering = false
+	c.stopSpin()
+}
+
+func (c *galleryCell) stopSpin() {
+	if c.spin == nil {
+		return
+	}
+	close(c.spin)
+	c.spin = nil
+	c.img.Resource, c.img.Image = c.stillRes, c.still
+	c.img.Refresh()
+	c.still, c.stillRes = nil, nil
 }
 
 func newGalleryCell() *galleryCell {
@@ -249,7 +337,11 @@ func (c *galleryCell) CreateRenderer() fyne.WidgetRenderer {
 	return widget.NewSimpleRenderer(container.NewBorder(nil, c.title, nil, nil, c.img))
 }
 
-func (g *galleryScreen) createCell() fyne.CanvasObject { return newGalleryCell() }
+func (g *galleryScreen) createCell() fyne.CanvasObject {
+	c := newGalleryCell()
+	c.g = g
+	return c
+}
 
 // updateCell shows a cached thumbnail or a placeholder and asks for the
 // thumbnail to be loaded in the background.
@@ -259,6 +351,9 @@ func (g *galleryScreen) updateCell(i widget.GridWrapItemID, o fyne.CanvasObject)
 	}
 	s := g.items[i]
 	c := o.(*galleryCell)
+	if c.id != s.ID {
+		c.stopSpin() // the cell was reused for another model
+	}
 	c.id = s.ID
 	c.title.SetText(cellTitle(s))
 	if img, ok := g.thumbs.get(s.ID); ok && img != nil {
@@ -683,4 +778,30 @@ func (c *thumbCache) len() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.order.Len()
+}
+
+// spinCache keeps the turntables of the last few hovered models (UI goroutine).
+type spinCache struct {
+	max    int
+	order  []string
+	frames map[string][]image.Image
+}
+
+func (c *spinCache) get(id string) ([]image.Image, bool) {
+	f, ok := c.frames[id]
+	return f, ok
+}
+
+func (c *spinCache) put(id string, frames []image.Image) {
+	if c.frames == nil {
+		c.frames = map[string][]image.Image{}
+	}
+	if _, ok := c.frames[id]; !ok {
+		c.order = append(c.order, id)
+	}
+	c.frames[id] = frames
+	for len(c.order) > c.max {
+		delete(c.frames, c.order[0])
+		c.order = c.order[1:]
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
 
 	"meshdrop/core/library"
@@ -270,5 +271,58 @@ func TestGalleryDeleteKeyAsksFirst(t *testing.T) {
 	}
 	if svc.Library.Len() != 1 {
 		t.Fatal("Delete removed the model without asking")
+	}
+}
+
+func TestGalleryHoverPlaysATurntable(t *testing.T) {
+	svc := realServices(t)
+	makeModels(t, svc, "a red cube")
+	mw, w := newTestWindow(t, svc)
+	mw.show(screenGallery)
+	g := mw.gallery
+	var cell *galleryCell
+	eventually(t, 20*time.Second, "the thumbnail in a cell", func() bool {
+		fyne.DoAndWait(func() {
+			cell = nil
+			findCells(w.Content(), func(c *galleryCell) {
+				if c.id == g.items[0].ID && c.img.Image != nil {
+					cell = c
+				}
+			})
+		})
+		return cell != nil
+	})
+	thumb := cell.img.Image
+	cell.MouseIn(&desktop.MouseEvent{})
+	eventually(t, 20*time.Second, "a turntable frame", func() bool {
+		var changed bool
+		fyne.DoAndWait(func() { changed = cell.img.Image != thumb && cell.img.Image != nil })
+		return changed
+	})
+	var frames []image.Image
+	fyne.DoAndWait(func() { frames, _ = g.spins.get(cell.id) })
+	if len(frames) != turntableFrames {
+		t.Fatalf("turntable has %d frames", len(frames))
+	}
+	fyne.DoAndWait(cell.MouseOut)
+	time.Sleep(2 * turntableEvery)
+	if cell.img.Image != thumb {
+		t.Fatal("leaving the cell did not put the thumbnail back")
+	}
+}
+
+// findCells calls fn for every gallery cell the canvas shows.
+func findCells(o fyne.CanvasObject, fn func(*galleryCell)) {
+	switch v := o.(type) {
+	case *galleryCell:
+		fn(v)
+	case *fyne.Container:
+		for _, c := range v.Objects {
+			findCells(c, fn)
+		}
+	case fyne.Widget:
+		for _, c := range test.WidgetRenderer(v).Objects() {
+			findCells(c, fn)
+		}
 	}
 }
