@@ -260,3 +260,39 @@ func TestJobsCancelSandbox(t *testing.T) {
 		t.Fatalf("job %s, outputs %v", j.State, j.Outputs)
 	}
 }
+
+// 'generate' without --wait leaves once the provider has the task; a later
+// process's 'jobs wait' (no IDs: every unfinished job) picks it up and
+// finishes it without a second create.
+func TestJobsWaitResumesInANewProcess(t *testing.T) {
+	srv := rodintest.New(rodinTestKey)
+	defer srv.Close()
+	srv.StepsPerJob = 20
+	hc := httpx.Config{Backoff: httpx.Backoff{Base: 5 * time.Millisecond, Max: 20 * time.Millisecond}}
+	root := t.TempDir()
+	e1, out1, errb1 := rodinEnvAt(t, context.Background(), root, srv, hc)
+	if code := Run(e1, []string{"generate", "--provider", "rodin", "--prompt", "a tall vase"}); code != ExitOK {
+		t.Fatalf("generate exit %d: %s", code, errb1)
+	}
+	id := strings.TrimSpace(out1.String())
+	e1.App.Close()
+
+	e2, out2, errb2 := rodinEnvAt(t, context.Background(), root, srv, hc)
+	if code := Run(e2, []string{"jobs", "wait"}); code != ExitOK {
+		t.Fatalf("jobs wait exit %d: %s", code, errb2)
+	}
+	if !strings.Contains(out2.String(), id+" done") {
+		t.Fatalf("jobs wait printed %q", out2)
+	}
+	if srv.Creates() != 1 {
+		t.Fatalf("%d creates", srv.Creates())
+	}
+	lockFiles, _ := filepath.Glob(filepath.Join(root, "data", "locks", "*"))
+	if len(lockFiles) != 0 {
+		t.Fatalf("lock files left for a finished job: %v", lockFiles)
+	}
+	out2.Reset()
+	if code := Run(e2, []string{"jobs", "wait"}); code != ExitOK || !strings.Contains(errb2.String(), "No unfinished jobs") {
+		t.Fatalf("second wait: %d %q", code, errb2)
+	}
+}

@@ -244,7 +244,12 @@ func (r *Runner) runJob(rn *run) {
 	}
 	r.drive(r.ctx, rn)
 	if rn.current().State.Finished() && r.cfg.LockDir != "" {
-		os.Remove(r.cancelMarker(rn.id)) // the cancel is done with
+		// Nothing drives a finished job again (a reconcile makes a new lock),
+		// so its files go rather than pile up one per job ever run.
+		os.Remove(r.cancelMarker(rn.id))
+		if lock != nil {
+			os.Remove(filepath.Join(r.cfg.LockDir, rn.id+".lock"))
+		}
 	}
 	if rn.slot {
 		r.pool(j.Provider).slots.release()
