@@ -419,6 +419,9 @@ func smoothNormals(p *glb.Prim) []float32 {
 // by trimesh are like that, and Blender hides it by not culling), and the
 // sign that makes its normals point out. Open sheets have a signed volume
 // near zero and are left alone.
+// insideOutSamples is how many triangles insideOut looks at, at most.
+const insideOutSamples = 100_000
+
 func insideOut(p *glb.Prim, normals []float32, c [3]float32) (flip bool, nsign float32) {
 	var vol, absVol, agree float64
 	pos := p.Positions
@@ -426,7 +429,11 @@ func insideOut(p *glb.Prim, normals []float32, c [3]float32) (flip bool, nsign f
 	at := func(i uint32) [3]float32 {
 		return [3]float32{pos[i*3] - c[0], pos[i*3+1] - c[1], pos[i*3+2] - c[2]}
 	}
-	for t := 0; t+2 < len(p.Indices); t += 3 {
+	// Big meshes are judged on an even sample of their triangles: the sign
+	// of the volume is what matters, and inside-out meshes are far from the
+	// threshold.
+	step := 3 * max(1, len(p.Indices)/3/insideOutSamples)
+	for t := 0; t+2 < len(p.Indices); t += step {
 		i0, i1, i2 := p.Indices[t], p.Indices[t+1], p.Indices[t+2]
 		if i0 >= nv || i1 >= nv || i2 >= nv {
 			continue
