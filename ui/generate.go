@@ -7,6 +7,7 @@ import (
 	"image"
 	_ "image/jpeg" // decode dropped JPEGs for their thumbnails
 	_ "image/png"  // and PNGs
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -124,9 +125,12 @@ func newGenerateScreen(mw *mainWindow) *generateScreen {
 		container.NewHBox(chooseBtn, pasteBtn),
 		g.imagesBox,
 	)
+	saveDefaults := widget.NewButtonWithIcon("Make these my defaults", theme.DocumentSaveIcon(), g.onSaveDefaults)
+	saveDefaults.Importance = widget.LowImportance
 	right := container.NewVBox(
 		widget.NewLabelWithStyle("Options", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		g.optionsForm,
+		container.NewHBox(saveDefaults),
 	)
 	bottom := container.NewVBox(widget.NewSeparator(),
 		container.NewBorder(nil, nil, nil, container.NewHBox(g.estimate, g.generateBtn), g.reason))
@@ -834,4 +838,37 @@ func (g *generateScreen) prefill(j library.Job, images []chosenImage) {
 		}
 	}
 	g.updateState()
+}
+
+// onSaveDefaults keeps the provider and its current options as the defaults
+// (settings.json), in the background.
+func (g *generateScreen) onSaveDefaults() {
+	p := g.selectedProvider()
+	if p == nil || g.svc == nil || g.svc.Core == nil {
+		return
+	}
+	core := g.svc.Core
+	st := core.Settings
+	st.DefaultProvider = p.ID()
+	st.DefaultOptions = maps.Clone(st.DefaultOptions)
+	if st.DefaultOptions == nil {
+		st.DefaultOptions = map[string]map[string]string{}
+	}
+	opts := map[string]string{}
+	for _, f := range g.fields {
+		if v := f.read(); v != "" {
+			opts[f.opt.Name] = v
+		}
+	}
+	st.DefaultOptions[p.ID()] = opts
+	go func() {
+		err := core.SaveSettings(st)
+		fyne.Do(func() {
+			if err != nil {
+				g.reason.SetText("Defaults not saved: " + err.Error())
+				return
+			}
+			g.reason.SetText(p.DisplayName() + " and these options are now the defaults.")
+		})
+	}()
 }

@@ -193,3 +193,30 @@ func TestGenerateMultiViewSlots(t *testing.T) {
 		t.Fatal("removing the front image did not free its view")
 	}
 }
+
+func TestGenerateSavesDefaultOptions(t *testing.T) {
+	svc := realServices(t)
+	mw, _ := newTestWindow(t, svc)
+	g := mw.generate
+	for _, f := range g.fields {
+		if f.opt.Name == "detail" {
+			f.set("high")
+		}
+	}
+	g.onSaveDefaults()
+	eventually(t, 5*time.Second, "saved", func() bool {
+		var r string
+		fyne.DoAndWait(func() { r = g.reason.Text })
+		return strings.Contains(r, "now the defaults")
+	})
+	if got := svc.Core.Settings.DefaultOptions[provider.Sandbox]["detail"]; got != "high" {
+		t.Fatalf("saved default detail = %q", got)
+	}
+	// A new window starts with it.
+	mw2, _ := newTestWindow(t, svc)
+	for _, f := range mw2.generate.fields {
+		if f.opt.Name == "detail" && f.read() != "high" {
+			t.Fatalf("new window's detail = %q", f.read())
+		}
+	}
+}
