@@ -48,9 +48,7 @@ func NewPreview(s *glb.Scene, aspect float32) *Preview {
 	p := &Preview{Orbit: NewOrbit(s, aspect), r: NewRenderer(s)}
 	if s.Stats.Triangles > reduceAbove || countTriangles(s) > reduceAbove {
 		go func() {
-			rr := NewRenderer(reduceScene(s))
-			rr.texs = p.r.texs // one mip chain per texture
-			p.reduced.Store(rr)
+			p.reduced.Store(newRenderer(reduceScene(s), p.r.texs)) // one mip chain per texture
 		}()
 	}
 	return p

@@ -4,6 +4,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"slices"
 
 	"meshdrop/core/glb"
 )
@@ -119,8 +120,12 @@ const (
 
 // NewRenderer prepares a scene for drawing. The scene must not change while
 // the renderer uses it.
-func NewRenderer(s *glb.Scene) *Renderer {
-	r := &Renderer{scene: s, texs: &textureCache{}}
+func NewRenderer(s *glb.Scene) *Renderer { return newRenderer(s, &textureCache{}) }
+
+// newRenderer is NewRenderer with a texture cache shared with another
+// renderer of the same textures.
+func newRenderer(s *glb.Scene, texs *textureCache) *Renderer {
+	r := &Renderer{scene: s, texs: texs}
 	r.vertexFn = r.vertexStage
 	r.binFn = r.binStage
 	r.rasterFn = r.rasterStage
@@ -174,6 +179,13 @@ func NewRenderer(s *glb.Scene) *Renderer {
 		}
 		nv += n
 	}
+	var used []*glb.Texture
+	for i := range r.prims {
+		if t := r.prims[i].tex; t != nil && !slices.Contains(used, t) {
+			used = append(used, t)
+		}
+	}
+	r.texs.prefetch(used)
 	r.verts = make([]vert, nv)
 	r.order = make([]int32, 0, len(r.chunks))
 	for ci, c := range r.chunks {

@@ -24,33 +24,47 @@ type mipTex struct {
 // so a texture is decoded and downsampled once, not once per frame.
 type textureCache struct {
 	mu sync.Mutex
-	m  map[*glb.Texture]*mipTex
+	m  map[*glb.Texture]*cachedTex
+}
+
+type cachedTex struct {
+	once sync.Once
+	mt   *mipTex
 }
 
 // get returns the mip chain of t, waiting for its decode and building the
-// chain on first use; nil when the texture could not be decoded (the
-// material's base colour factor is drawn instead).
+// chain on first use (once, however many goroutines ask); nil when the
+// texture could not be decoded (the material's base colour factor is drawn
+// instead).
 func (c *textureCache) get(t *glb.Texture) *mipTex {
 	if t == nil {
 		return nil
 	}
 	c.mu.Lock()
-	mt, ok := c.m[t]
-	c.mu.Unlock()
-	if ok {
-		return mt
-	}
-	img, err := t.Image()
-	if err == nil && img != nil && img.Rect.Dx() > 0 && img.Rect.Dy() > 0 {
-		mt = buildMips(img)
-	}
-	c.mu.Lock()
 	if c.m == nil {
-		c.m = make(map[*glb.Texture]*mipTex)
+		c.m = make(map[*glb.Texture]*cachedTex)
 	}
-	c.m[t] = mt
+	e := c.m[t]
+	if e == nil {
+		e = &cachedTex{}
+		c.m[t] = e
+	}
 	c.mu.Unlock()
-	return mt
+	e.once.Do(func() {
+		img, err := t.Image()
+		if err == nil && img != nil && img.Rect.Dx() > 0 && img.Rect.Dy() > 0 {
+			e.mt = buildMips(img)
+		}
+	})
+	return e.mt
+}
+
+// prefetch builds the mip chains of textures in the background, so that
+// decoding and downsampling overlap the geometry work of the first frame.
+func (c *textureCache) prefetch(ts []*glb.Texture) {
+	for _, t := range ts {
+		go c.get(t)
+	}
 }
 
 // srgbToLinear8 maps an sRGB byte to linear light.
