@@ -1,0 +1,279 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"meshdrop/core/keys"
+	"meshdrop/core/provider"
+	"meshdrop/core/provider/genx3d"
+)
+
+// "meshdrop keys mint": a genX3D key replaced by a new scoped key with an
+// expiry, minted through the server's keys API (issue 3, "rotate key").
+
+// keyMinter is a provider that can mint its own replacement keys (only
+// genX3D documents a keys API).
+type keyMinter interface {
+	RotateKey(ctx context.Context, cred provider.Credential, r genx3d.RotateRequest) (genx3d.Rotated, error)
+}
+
+var _ keyMinter = (*genx3d.GenX3D)(nil)
+
+const (
+	// defaultMintLifetime is the new key's lifetime without --expires. The
+	// docs give no default or maximum expiry; 90 days is a common policy.
+	defaultMintLifetime = 90 * 24 * time.Hour
+	// mintTimeout bounds the whole exchange (list, mint, check, revoke, check).
+	mintTimeout = 2 * time.Minute
+	// mintRemindAhead is how long before the new key expires "rotate by"
+	// falls (or half its lifetime, when that is shorter).
+	mintRemindAhead = 7 * 24 * time.Hour
+	// mintStoreTries is how often storing the minted secret is tried before
+	// falling back to a separate keychain entry: a lost secret cannot be
+	// fetched from the server again.
+	mintStoreTries = 3
+	mintStorePause = 500 * time.Millisecond
+	// mintServerName names the new key on the server: Meshdrop, the vault's
+	// name, the date.
+	mintServerName = "Meshdrop %s %s"
+	// mintFallbackName names a separate keychain entry for the new secret
+	// when the original entry cannot take it.
+	mintFallbackName = "%s (minted %s)"
+)
+
+// The usage line is added at package initialisation (before keys.go's init
+// builds the help text from keysUsage).
+var _ = addKeysUsage(
+	"meshdrop keys mint NAME [--expires 30d|YYYY-MM-DD] [--permission P …] [--old-key-id ID]",
+	"                                                    genX3D only: mint a scoped replacement key, store it, revoke the old one",
+)
+
+func addKeysUsage(lines ...string) bool {
+	keysUsage = append(keysUsage, lines...)
+	return true
+}
+
+func init() {
+	KeysSubcommands["mint"] = runKeysMint
+}
+
+// stringList is a repeatable flag; commas also separate values.
+type stringList []string
+
+func (l *stringList) String() string { return strings.Join(*l, ",") }
+
+func (l *stringList) Set(s string) error {
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			*l = append(*l, p)
+		}
+	}
+	return nil
+}
+
+// parseExpiry reads --expires: a number of days ("30d"), weeks ("8w"), a date
+// (midnight local time) or an RFC 3339 time. It must be in the future.
+func parseExpiry(s string, now time.Time) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return now.Add(defaultMintLifetime), nil
+	}
+	var t time.Time
+	if n, unit := s[:len(s)-1], s[len(s)-1]; unit == 'd' || unit == 'w' {
+		days, err := strconv.Atoi(n)
+		if err != nil || days <= 0 || days > 3650 {
+			return time.Time{}, fmt.Errorf("--expires %q: give a number of days like 30d (1 to 3650)", s)
+		}
+		if unit == 'w' {
+			days *= 7
+		}
+		t = now.AddDate(0, 0, days)
+	} else if d, err := time.ParseInLocation(keysTimeLayout, s, time.Local); err == nil {
+		t = d
+	} else if d, err := time.Parse(time.RFC3339, s); err == nil {
+		t = d
+	} else {
+		return time.Time{}, fmt.Errorf("--expires %q is not 30d, 8w, a date like 2027-01-31 or an RFC 3339 time", s)
+	}
+	if !t.After(now) {
+		return time.Time{}, fmt.Errorf("--expires %q is not in the future", s)
+	}
+	return t, nil
+}
+
+// remindAt is the "rotate by" date for a key that expires at exp.
+func remindAt(now, exp time.Time) time.Time {
+	ahead := min(mintRemindAhead, exp.Sub(now)/2)
+	return exp.Add(-ahead)
+}
+
+// redact removes secrets from a message before it is printed: the adapter's
+// errors are meant to hold none, and this makes sure.
+func redact(msg string, secrets ...keys.Secret) string {
+	for _, s := range secrets {
+		if v := s.Reveal(); len(v) >= 4 {
+			msg = strings.ReplaceAll(msg, v, s.Fingerprint())
+		}
+	}
+	return msg
+}
+
+func runKeysMint(e *Env, args []string) int {
+	fs := newFlags(e, "keys mint")
+	prov := fs.String("provider", "", "the key's provider, when the name is not unique")
+	expires := fs.String("expires", "", "when the new key stops working: 30d, 8w, YYYY-MM-DD (default 90d)")
+	var perms stringList
+	fs.Var(&perms, "permission", "a permission of the new key (repeat, or separate with commas); default: "+strings.Join(genx3d.DefaultPermissions, ", "))
+	oldID := fs.String("old-key-id", "", "the server's ID of the key being replaced (default: found in the server's key list)")
+	pos, err := parseFlagsAnywhere(fs, args)
+	if err != nil {
+		return ExitUsage
+	}
+	if len(pos) != 1 {
+		e.Errorf("usage: meshdrop keys mint NAME [--expires 30d|YYYY-MM-DD] [--permission P …] [--old-key-id ID]")
+		return ExitUsage
+	}
+	now := time.Now()
+	expiry, err := parseExpiry(*expires, now)
+	if err != nil {
+		e.Errorf("%v", err)
+		return ExitUsage
+	}
+	v, code := openVault(e)
+	if v == nil {
+		return code
+	}
+	k, code := lookupArg(e, v, *prov, pos[0])
+	if code != ExitOK {
+		return code
+	}
+	if k.ReadOnly() {
+		e.Errorf("%q comes from the environment variable %s, where Meshdrop cannot store a new key; "+
+			"copy it into the keychain first ('meshdrop keys import-env' or 'meshdrop keys add'), then mint from that key", k.Name, k.Env)
+		return ExitUsage
+	}
+	if k.Provider != provider.GenX3D {
+		e.Errorf("only genX3D can mint keys through its API; for a %s key, make a new key on the provider's site and store it with 'meshdrop keys rotate %s' (it reads the new secret from stdin or a hidden prompt)", k.Provider, k.Name)
+		return ExitUsage
+	}
+	if k.Source == keys.SourceKeychain {
+		// Before anything is minted: a new secret that cannot be stored is lost.
+		if err := v.KeychainStatus(); err != nil {
+			e.Errorf("%v", err)
+			return ExitNoKey
+		}
+	}
+	reg, err := e.Providers()
+	if err != nil {
+		e.Errorf("%v", err)
+		return ExitFailure
+	}
+	p, err := reg.Get(k.Provider)
+	if err != nil {
+		e.Errorf("cannot mint for %q: %v", k.Name, err)
+		return ExitFailure
+	}
+	minter, ok := p.(keyMinter)
+	if !ok {
+		e.Errorf("this build's %s adapter cannot mint keys", p.DisplayName())
+		return ExitFailure
+	}
+	old, err := v.Secret(k.ID)
+	if err != nil {
+		e.Errorf("%v", err)
+		return keyExit(err)
+	}
+	cred := provider.Credential{KeyID: k.ID, Name: k.Name, Secret: old}
+	ctx, cancel := context.WithTimeout(e.Ctx, mintTimeout)
+	defer cancel()
+	rot, rotErr := minter.RotateKey(ctx, cred, genx3d.RotateRequest{
+		Name:        fmt.Sprintf(mintServerName, k.Name, now.Format(keysTimeLayout)),
+		Permissions: perms,
+		ExpiresAt:   expiry,
+		OldKeyID:    *oldID,
+	})
+	oldLive := errors.Is(rotErr, genx3d.ErrOldKeyNotRevoked)
+	if rotErr != nil && (!oldLive || rot.Secret.IsZero()) {
+		e.Errorf("minting a new key for %q failed: %s", k.Name, redact(rotErr.Error(), old, rot.Secret))
+		return ExitFailure
+	}
+	if oldLive {
+		// RotateKey also reports ErrOldKeyNotRevoked when the server did
+		// not accept the new key: then the old key, still stored, is the
+		// one that works, and the new one is not stored.
+		newCred := provider.Credential{KeyID: k.ID, Name: k.Name + " (new)", Secret: rot.Secret}
+		if _, berr := p.Balance(ctx, newCred); berr != nil && provider.KindOf(berr) != provider.ErrForbidden && provider.KindOf(berr) != provider.ErrUnsupported {
+			e.Errorf("genX3D made a new key (server ID %s, %s) but does not accept it (%s); %q keeps its old key %s, which still works. "+
+				"Revoke the unusable key %s on the genX3D server.", rot.KeyID, rot.Secret.Fingerprint(),
+				redact(berr.Error(), old, rot.Secret), k.Name, k.Fingerprint, rot.KeyID)
+			return ExitFailure
+		}
+	}
+	nk, err := storeMinted(v, k, rot.Secret)
+	if err != nil {
+		return reportLostMint(e, k, rot, oldLive, redact(err.Error(), old, rot.Secret))
+	}
+	if nk.ID == k.ID {
+		if _, rerr := v.SetRotateBy(k.ID, remindAt(now, rot.ExpiresAt)); rerr != nil {
+			e.Errorf("warning: could not set the rotate-by date: %v", rerr)
+		}
+		fmt.Fprintf(e.Stdout, "Minted a new genX3D key for %q and stored it in the keychain: %s → %s (server ID %s, expires %s).\n",
+			k.Name, k.Fingerprint, nk.Fingerprint, rot.KeyID, rot.ExpiresAt.Local().Format(keysTimeLayout))
+	} else {
+		e.Errorf("the keychain entry of %q could not take the new secret, so it was stored as a separate key %q (%s, server ID %s). "+
+			"%q still holds the old secret: once the new key works ('meshdrop keys test %s'), delete the old entry ('meshdrop keys rm %s') and rename the new one.",
+			k.Name, nk.Name, nk.Fingerprint, rot.KeyID, k.Name, nk.Name, k.Name)
+	}
+	if oldLive {
+		e.Errorf("the old key %s (server ID %s) is STILL LIVE: %s. Revoke it on the genX3D server (its key management, or DELETE /keys/%s with an admin key); anyone holding it can still use it.",
+			k.Fingerprint, rot.OldKeyID, redact(rotErr.Error(), old, rot.Secret), rot.OldKeyID)
+		return ExitFailure
+	}
+	fmt.Fprintf(e.Stdout, "Revoked the old key %s (server ID %s).\n", k.Fingerprint, rot.OldKeyID)
+	if nk.ID != k.ID {
+		return ExitFailure
+	}
+	return ExitOK
+}
+
+// storeMinted puts the minted secret in k's keychain entry (Replace records
+// the rotation), trying again a few times; if that keeps failing it tries a
+// separate keychain entry, so the secret is not lost with the process.
+func storeMinted(v *keys.Vault, k keys.Key, secret keys.Secret) (keys.Key, error) {
+	var err error
+	for try := range mintStoreTries {
+		if try > 0 {
+			time.Sleep(mintStorePause)
+		}
+		var nk keys.Key
+		if nk, err = v.Replace(k.ID, secret); err == nil {
+			return nk, nil
+		}
+	}
+	name := fmt.Sprintf(mintFallbackName, k.Name, time.Now().Format("2006-01-02 15.04.05"))
+	nk, aerr := v.Add(k.Provider, name, secret, keys.AddOptions{Note: "minted by 'meshdrop keys mint' to replace " + k.Name})
+	if aerr != nil {
+		return keys.Key{}, fmt.Errorf("%w; and as a separate key: %v", err, aerr)
+	}
+	return nk, nil
+}
+
+// reportLostMint says what to do when a minted secret could not be stored
+// anywhere: it is never printed, so it is gone with this process.
+func reportLostMint(e *Env, k keys.Key, rot genx3d.Rotated, oldLive bool, why string) int {
+	e.Errorf("genX3D made a new key for %q (server ID %s, %s) but it could not be stored in the keychain: %s", k.Name, rot.KeyID, rot.Secret.Fingerprint(), why)
+	if oldLive {
+		e.Errorf("the old key %s was not revoked and still works; %q is unchanged. Revoke the new, unstored key %s on the genX3D server, fix the keychain ('meshdrop keys status') and run 'meshdrop keys mint %s' again.",
+			k.Fingerprint, k.Name, rot.KeyID, k.Name)
+		return ExitNoKey
+	}
+	e.Errorf("the old key %s (server ID %s) was revoked, so %q no longer works. Make a new key in the genX3D server's key management, "+
+		"then store it with 'meshdrop keys rotate %s' once the keychain works ('meshdrop keys status'); revoke the unstored key %s there too.",
+		k.Fingerprint, rot.OldKeyID, k.Name, k.Name, rot.KeyID)
+	return ExitNoKey
+}
