@@ -171,3 +171,25 @@ func TestBatchImagesAndRefusedRow(t *testing.T) {
 		t.Fatalf("image row not carried: %d jobs with the input", withImage)
 	}
 }
+
+// FuzzParseBatch: any file either parses into rows that each have a line
+// and a prompt or images, or is refused with an error; it never panics.
+func FuzzParseBatch(f *testing.F) {
+	f.Add("x.csv", []byte(batchCSV))
+	f.Add("x.csv", []byte("\ufeffprompt,images,set.seed\ncube,,7\n,a.png;b.png,\n"))
+	f.Add("x.csv", []byte("prompt\n\"unterminated\n"))
+	f.Add("x.jsonl", []byte(`{"prompt":"a","options":{"q":"low"}}`+"\n# c\n"+`{"images":["f=a.png"]}`))
+	f.Add("x.txt", []byte(`{"prompt":"b"}`))
+	f.Fuzz(func(t *testing.T, name string, data []byte) {
+		rows, err := parseBatch(name, data)
+		if err != nil {
+			return
+		}
+		for _, r := range rows {
+			if r.Line <= 0 || (r.Prompt == "" && len(r.Images) == 0) {
+				t.Fatalf("row %+v has no line or no input", r)
+			}
+			_ = r.rowKey()
+		}
+	})
+}
