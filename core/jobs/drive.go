@@ -22,7 +22,6 @@ const (
 	KindBudget            = "over_budget"
 	KindDownload          = "download_failed"
 	KindStore             = "store_failed"
-	KindCancelUnsupported = "cancel_unsupported"
 )
 
 // errStop ends a job's drive without changing its record: the runner is

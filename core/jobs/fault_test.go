@@ -194,6 +194,9 @@ func TestCancelWithoutProviderCancelKeepsWatching(t *testing.T) {
 	if res.Cancelled || res.Note != CancelNote {
 		t.Fatalf("cancel result %+v, want not cancelled with the 'may still charge' note", res)
 	}
+	if n := r.Note(j.ID); n != CancelNote {
+		t.Fatalf("runner note %q", n)
+	}
 	end, err := r.Wait(ctx, j.ID)
 	if err != nil {
 		t.Fatal(err)

@@ -318,6 +318,21 @@ func (r *Runner) WaitUntil(ctx context.Context, id string, ok func(library.Job) 
 	}
 }
 
+// Note returns the latest message for people about a job this process
+// drives and whose record cannot say it: a cancel the provider refused ("the
+// provider may still charge"), a key that went missing. "" when none.
+func (r *Runner) Note(id string) string {
+	r.mu.Lock()
+	rn := r.active[id]
+	r.mu.Unlock()
+	if rn == nil {
+		return ""
+	}
+	rn.mu.Lock()
+	defer rn.mu.Unlock()
+	return rn.note
+}
+
 // Active lists the IDs of the jobs this process is driving.
 func (r *Runner) Active() []string {
 	r.mu.Lock()
