@@ -39,6 +39,7 @@ type Preview struct {
 	last     time.Duration
 	lastQ    Quality
 	drawn    bool
+	pending  bool
 	// lastReduced is set when the last frame drew the simplified mesh.
 	lastReduced bool
 }
@@ -89,7 +90,7 @@ func (p *Preview) Frame(w, h int) *image.NRGBA {
 	}
 	p.next ^= 1
 	q := p.Quality()
-	opt := Options{Background: p.Background, Wireframe: p.Wireframe, Normals: p.Normals}
+	opt := Options{Background: p.Background, Wireframe: p.Wireframe, Normals: p.Normals, NoWait: true}
 	switch q {
 	case QualityDraft:
 		opt.HalfResolution = true
@@ -105,7 +106,7 @@ func (p *Preview) Frame(w, h int) *image.NRGBA {
 	start := time.Now()
 	r.Draw(img, p.Orbit.Camera(), opt)
 	p.last, p.lastQ, p.lastReduced = time.Since(start), q, r != p.r
-	p.drawn = r.Drawn()
+	p.drawn, p.pending = r.Drawn(), r.Pending()
 	return img
 }
 
@@ -117,12 +118,15 @@ type FrameStats struct {
 	Quality   Quality       // the last frame's quality
 	Drawn     bool          // the last frame showed some of the model
 	Reduced   bool          // the last frame drew a simplified mesh (a draft of a big model)
+	// Pending is set while textures are still being decoded: the frame
+	// showed base colours; ask for another frame shortly.
+	Pending bool
 }
 
 // Stats is the scene's statistics passed through, with the last frame's.
 func (p *Preview) Stats() FrameStats {
 	s := p.r.Scene()
-	return FrameStats{Stats: s.Stats, Notes: s.Notes, FrameTime: p.last, Quality: p.lastQ, Drawn: p.drawn, Reduced: p.lastReduced}
+	return FrameStats{Stats: s.Stats, Notes: s.Notes, FrameTime: p.last, Quality: p.lastQ, Drawn: p.drawn, Reduced: p.lastReduced, Pending: p.pending}
 }
 
 // Fit refits the camera to the model for a view of the given aspect.

@@ -169,3 +169,54 @@ func TestBigMeshDragsAReducedCopy(t *testing.T) {
 		t.Error("a small model got a reduced copy")
 	}
 }
+
+func TestPreviewDoesNotWaitForTextures(t *testing.T) {
+	release := make(chan struct{})
+	green := image.NewNRGBA(image.Rect(0, 0, 4, 4))
+	for i := 0; i < len(green.Pix); i += 4 {
+		copy(green.Pix[i:], []uint8{0, 255, 0, 255})
+	}
+	tex := glb.NewTexture("slow", "image/png", func() (*image.NRGBA, error) {
+		<-release // a big JPEG still decoding
+		return green, nil
+	})
+	m := solid(1, 0, 0) // red factor × green texture = black once the texture shows
+	m.BaseTexture = 0
+	m.Unlit = true
+	s := scene([]glb.Material{m}, quad(0, 0, 0, 1, 0))
+	s.Textures = []*glb.Texture{tex}
+	p := NewPreview(s, 1)
+	p.Orbit.Yaw, p.Orbit.Pitch = 0, 0
+	p.Orbit.Fit(s, 1)
+	img := p.Frame(32, 32) // returns although the texture is not decoded
+	if !p.Stats().Pending {
+		t.Error("frame drawn without the texture but not marked pending")
+	}
+	if c := img.NRGBAAt(16, 16); c.R < 200 || c.G > 20 {
+		t.Errorf("pending texture drawn as %v, want the red base colour", c)
+	}
+	close(release)
+	for i := 0; ; i++ {
+		img = p.Frame(32, 32)
+		if !p.Stats().Pending {
+			break
+		}
+		if i > 1000 {
+			t.Fatal("texture never arrived")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	if c := img.NRGBAAt(16, 16); c.R > 20 || c.G > 20 {
+		t.Errorf("decoded texture drawn as %v, want red × green = black", c)
+	}
+	// Thumbnails do wait: they are drawn once.
+	tex2 := glb.NewTexture("slow", "image/png", func() (*image.NRGBA, error) {
+		time.Sleep(20 * time.Millisecond)
+		return green, nil
+	})
+	s.Textures = []*glb.Texture{tex2}
+	th := ThumbnailOn(s, 32, color.NRGBA{255, 255, 255, 255})
+	if c := th.NRGBAAt(16, 16); c.R > 20 || c.G > 20 {
+		t.Errorf("thumbnail drew %v before its texture arrived", c)
+	}
+}

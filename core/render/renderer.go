@@ -24,6 +24,10 @@ type Options struct {
 	Wireframe bool
 	// Normals draws short lines along (a sample of) the vertex normals.
 	Normals bool
+	// NoWait draws textures still being decoded as their material's base
+	// colour instead of waiting for them; Pending then reports true and a
+	// later frame shows them. The preview sets it so a model opens at once.
+	NoWait bool
 }
 
 // Renderer draws one scene, frame after frame, reusing every buffer: once
@@ -52,6 +56,7 @@ type Renderer struct {
 	bg       [4]uint8   // premultiplied background
 	dst      *image.NRGBA
 	drawn    bool // some triangle wrote a pixel in the last frame
+	pending  bool // the last frame left out textures still being decoded
 	drawnBnd []bool
 
 	batch     batch
@@ -70,6 +75,7 @@ type primState struct {
 	vbase    int
 	tex      *glb.Texture
 	mip      *mipTex
+	mipReady bool // mip is final (nil then means the texture failed)
 	cull     bool // single-sided: back faces are culled
 	twoSided bool // double-sided: back faces lit with the flipped normal
 	mode     glb.AlphaMode
@@ -211,6 +217,10 @@ func (r *Renderer) Scene() *glb.Scene { return r.scene }
 // Stats are the scene's statistics for the preview's overlay.
 func (r *Renderer) Stats() glb.Stats { return r.scene.Stats }
 
+// Pending reports whether the last frame (drawn with NoWait) left out
+// textures that are still being decoded: draw another frame soon.
+func (r *Renderer) Pending() bool { return r.pending }
+
 // Drawn reports whether the last frame drew any of the model.
 func (r *Renderer) Drawn() bool { return r.drawn }
 
@@ -238,10 +248,17 @@ func (r *Renderer) Draw(dst *image.NRGBA, cam Camera, opt Options) {
 	r.vb = cam.basis(w, h)
 
 	r.batch.run(len(r.vchunks), r.vertexFn)
+	r.pending = false
 	for i := range r.prims { // decoded in the background while geometry was transformed
 		ps := &r.prims[i]
-		if ps.tex != nil && ps.mip == nil {
-			ps.mip = r.texs.get(ps.tex)
+		if ps.tex == nil || ps.mipReady {
+			continue
+		}
+		if opt.NoWait {
+			ps.mip, ps.mipReady = r.texs.peek(ps.tex)
+			r.pending = r.pending || !ps.mipReady
+		} else {
+			ps.mip, ps.mipReady = r.texs.get(ps.tex), true
 		}
 	}
 	r.sortBlended()

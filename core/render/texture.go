@@ -4,6 +4,7 @@ import (
 	"image"
 	"math"
 	"sync"
+	"sync/atomic"
 
 	"meshdrop/core/glb"
 )
@@ -30,6 +31,7 @@ type textureCache struct {
 type cachedTex struct {
 	once sync.Once
 	mt   *mipTex
+	done atomic.Bool // mt is final
 }
 
 // get returns the mip chain of t, waiting for its decode and building the
@@ -55,8 +57,23 @@ func (c *textureCache) get(t *glb.Texture) *mipTex {
 		if err == nil && img != nil && img.Rect.Dx() > 0 && img.Rect.Dy() > 0 {
 			e.mt = buildMips(img)
 		}
+		e.done.Store(true)
 	})
 	return e.mt
+}
+
+// peek returns the mip chain of t if it is ready, without waiting.
+func (c *textureCache) peek(t *glb.Texture) (mt *mipTex, ready bool) {
+	c.mu.Lock()
+	e := c.m[t]
+	c.mu.Unlock()
+	if e == nil || !e.done.Load() {
+		if e == nil {
+			go c.get(t)
+		}
+		return nil, false
+	}
+	return e.mt, true
 }
 
 // prefetch builds the mip chains of textures in the background, so that
