@@ -27,7 +27,10 @@ type Server struct {
 	JobsPerTask int
 	// StepsPerJob is how many status reads a job takes to finish.
 	StepsPerJob int
-	// LinkTTL is how long download links stay valid (0: forever).
+	// LinkTTL is how long download links stay valid (0: forever). Like a
+	// presigned URL, a link carries its own expiry, fixed when it is issued:
+	// changing LinkTTL (SetLinkTTL while the server runs) affects only links
+	// issued afterwards.
 	LinkTTL time.Duration
 	// HangCreate makes the server read a create and then never answer.
 	HangCreate atomic.Bool
@@ -73,7 +76,8 @@ func (s *Server) Close() {
 // BaseURL is what the adapter should use as its base ("…/api").
 func (s *Server) BaseURL() string { return s.API.URL + "/api" }
 
-// SetLinkTTL changes how long links stay valid while the server runs.
+// SetLinkTTL changes how long links issued from now on stay valid, while the
+// server runs.
 func (s *Server) SetLinkTTL(d time.Duration) { s.mu.Lock(); defer s.mu.Unlock(); s.LinkTTL = d }
 
 // Creates counts POST /v2/rodin requests received.
@@ -208,8 +212,12 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	t, ok := s.tasks[in.Task]
+	var expires int64 // UnixNano; 0: never
 	if ok {
 		t.linksAt = time.Now()
+		if s.LinkTTL > 0 {
+			expires = t.linksAt.Add(s.LinkTTL).UnixNano()
+		}
 	}
 	s.mu.Unlock()
 	if !ok {
@@ -218,8 +226,8 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 	}
 	stamp := t.linksAt.UnixNano()
 	writeJSON(w, http.StatusOK, map[string]any{"list": []map[string]string{
-		{"url": fmt.Sprintf("%s/files/%s/model.glb?sig=%d", s.Results.URL, t.uuid, stamp), "name": "../../etc/base_basic_pbr.glb"},
-		{"url": fmt.Sprintf("%s/files/%s/preview.webp?sig=%d", s.Results.URL, t.uuid, stamp), "name": "preview.webp"},
+		{"url": fmt.Sprintf("%s/files/%s/model.glb?sig=%d&exp=%d", s.Results.URL, t.uuid, stamp, expires), "name": "../../etc/base_basic_pbr.glb"},
+		{"url": fmt.Sprintf("%s/files/%s/preview.webp?sig=%d&exp=%d", s.Results.URL, t.uuid, stamp, expires), "name": "preview.webp"},
 	}})
 }
 
@@ -231,12 +239,9 @@ func (s *Server) serveResults(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "a key was sent to the result host", http.StatusBadRequest)
 		return
 	}
-	var sig int64
-	fmt.Sscan(r.URL.Query().Get("sig"), &sig)
-	s.mu.Lock()
-	ttl := s.LinkTTL
-	s.mu.Unlock()
-	if ttl > 0 && time.Since(time.Unix(0, sig)) > ttl {
+	var expires int64
+	fmt.Sscan(r.URL.Query().Get("exp"), &expires)
+	if expires > 0 && time.Now().UnixNano() > expires {
 		http.Error(w, "<Error>Request has expired</Error>", http.StatusForbidden)
 		return
 	}
