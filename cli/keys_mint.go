@@ -161,12 +161,18 @@ func runKeysMint(e *Env, args []string) int {
 		e.Errorf("only genX3D can mint keys through its API; for a %s key, make a new key on the provider's site and store it with 'meshdrop keys rotate %s' (it reads the new secret from stdin or a hidden prompt)", k.Provider, k.Name)
 		return ExitUsage
 	}
+	// Before anything is minted: a new secret that cannot be stored is lost
+	// once the old key is revoked. The keychain must answer, and the key
+	// list must take a write (its note written back unchanged).
 	if k.Source == keys.SourceKeychain {
-		// Before anything is minted: a new secret that cannot be stored is lost.
 		if err := v.KeychainStatus(); err != nil {
 			e.Errorf("%v", err)
 			return ExitNoKey
 		}
+	}
+	if _, err := v.SetNote(k.ID, k.Note); err != nil {
+		e.Errorf("nothing was minted: the key list cannot be changed (%v); fix that first", err)
+		return keyExit(err)
 	}
 	reg, err := e.Providers()
 	if err != nil {
@@ -230,8 +236,9 @@ func runKeysMint(e *Env, args []string) int {
 			k.Name, nk.Name, nk.Fingerprint, rot.KeyID, k.Name, nk.Name, k.Name)
 	}
 	if oldLive {
-		e.Errorf("the old key %s (server ID %s) is STILL LIVE: %s. Revoke it on the genX3D server (its key management, or DELETE /keys/%s with an admin key); anyone holding it can still use it.",
-			k.Fingerprint, rot.OldKeyID, redact(rotErr.Error(), old, rot.Secret), rot.OldKeyID)
+		e.Errorf("the old key %s (server ID %s) is STILL LIVE and works for anyone who has it (%s). "+
+			"Revoke key %s yourself in the genX3D server's key management (or DELETE /keys/%s on its API with an admin key), then check with 'meshdrop keys test %s' that the new key works.",
+			k.Fingerprint, rot.OldKeyID, redact(rotErr.Error(), old, rot.Secret), rot.OldKeyID, rot.OldKeyID, nk.Name)
 		return ExitFailure
 	}
 	fmt.Fprintf(e.Stdout, "Revoked the old key %s (server ID %s).\n", k.Fingerprint, rot.OldKeyID)
@@ -266,7 +273,7 @@ func storeMinted(v *keys.Vault, k keys.Key, secret keys.Secret) (keys.Key, error
 // reportLostMint says what to do when a minted secret could not be stored
 // anywhere: it is never printed, so it is gone with this process.
 func reportLostMint(e *Env, k keys.Key, rot genx3d.Rotated, oldLive bool, why string) int {
-	e.Errorf("genX3D made a new key for %q (server ID %s, %s) but it could not be stored in the keychain: %s", k.Name, rot.KeyID, rot.Secret.Fingerprint(), why)
+	e.Errorf("genX3D made a new key for %q (server ID %s, %s) but it could not be stored: %s", k.Name, rot.KeyID, rot.Secret.Fingerprint(), why)
 	if oldLive {
 		e.Errorf("the old key %s was not revoked and still works; %q is unchanged. Revoke the new, unstored key %s on the genX3D server, fix the keychain ('meshdrop keys status') and run 'meshdrop keys mint %s' again.",
 			k.Fingerprint, k.Name, rot.KeyID, k.Name)

@@ -3,6 +3,9 @@ package cli
 import (
 	"context"
 	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -19,9 +22,19 @@ import (
 // with the fake's admin key stored in the keychain as "Lab".
 func mintEnv(t *testing.T) (*Env, *genx3dtest.Server, string) {
 	t.Helper()
+	return mintEnvWith(t, nil)
+}
+
+// mintEnvWith is mintEnv with the fake server's handler wrapped (set before
+// its first request).
+func mintEnvWith(t *testing.T, wrap func(http.Handler) http.Handler) (*Env, *genx3dtest.Server, string) {
+	t.Helper()
 	requireKeychain(t)
 	srv, admin := genx3dtest.New()
 	t.Cleanup(srv.Close)
+	if wrap != nil {
+		srv.Config.Handler = wrap(srv.Config.Handler)
+	}
 	srv.ShowsPrefix = true // the old key's ID is found in GET /keys
 	t.Setenv(settings.EnvURL(provider.GenX3D), srv.BaseURL())
 	e, _, _ := libEnv(t)
@@ -62,8 +75,14 @@ func genx3dAdapter(t *testing.T, e *Env) provider.Provider {
 	return p
 }
 
+// anyGenX3DSecret matches a secret the fake server makes.
+var anyGenX3DSecret = regexp.MustCompile(`sk-[0-9a-f]{32}`)
+
 func noSecrets(t *testing.T, text string, secrets ...string) {
 	t.Helper()
+	if anyGenX3DSecret.MatchString(text) {
+		t.Fatalf("a secret was printed:\n%s", text)
+	}
 	for _, s := range secrets {
 		if s != "" && strings.Contains(text, s) {
 			t.Fatalf("a secret was printed:\n%s", text)
@@ -78,6 +97,7 @@ func TestKeysMintRotatesThroughTheServer(t *testing.T) {
 	start := time.Now()
 
 	code, out, errs := run(e, "", "keys", "mint", "Lab", "--expires", "30d")
+	t.Logf("stdout: %sstderr: %s", out, errs)
 	if code != ExitOK {
 		t.Fatalf("mint: exit %d\nstdout: %s\nstderr: %s", code, out, errs)
 	}
@@ -134,8 +154,9 @@ func TestKeysMintOldKeyNotRevoked(t *testing.T) {
 	srv.FailNext("DELETE /keys/{id}", http.StatusBadRequest)
 	code, out, errs := run(e, "", "keys", "mint", "Lab", "--permission", "admin", "--permission", "models:read,models:write,chat:send", "--expires", time.Now().AddDate(0, 2, 0).Format("2006-01-02"))
 	k, secret := storedSecret(t, e, "Lab")
+	t.Logf("stdout: %sstderr: %s", out, errs)
 	noSecrets(t, out+errs, admin, secret)
-	if code != ExitFailure || !strings.Contains(errs, "STILL LIVE") || !strings.Contains(errs, "key_1") || !strings.Contains(errs, "Revoke it") {
+	if code != ExitFailure || !strings.Contains(errs, "STILL LIVE") || !strings.Contains(errs, "key_1") || !strings.Contains(errs, "Revoke key key_1") {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errs)
 	}
 	// The new key is stored all the same, and both keys work on the server.
@@ -212,5 +233,56 @@ func TestParseExpiry(t *testing.T) {
 		if _, err := parseExpiry(bad, now); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
+	}
+}
+
+// breakKeyList makes the vault's key list unreadable (a folder where the
+// file was), so every change to the vault fails.
+func breakKeyList(t *testing.T, e *Env) {
+	t.Helper()
+	meta := filepath.Join(e.Dirs.Config, keys.MetadataFile)
+	if err := os.Remove(meta); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(meta, 0o700); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A key list that cannot be written is found before anything is minted.
+func TestKeysMintChecksStorageFirst(t *testing.T) {
+	e, srv, admin := mintEnv(t)
+	breakKeyList(t, e)
+	code, out, errs := run(e, "", "keys", "mint", "Lab")
+	noSecrets(t, out+errs, admin)
+	if code == ExitOK || !strings.Contains(errs, "nothing was minted") || srv.Hits("GET /keys")+srv.Hits("POST /keys")+srv.Hits("DELETE /keys/{id}") != 0 {
+		t.Fatalf("exit %d, server hits %d\n%s%s", code, srv.Hits("POST /keys"), out, errs)
+	}
+	if k, _ := srv.KeyBySecret(admin); k.Revoked {
+		t.Fatal("the old key was revoked")
+	}
+}
+
+// Storing fails after the old key was revoked: the secret is not printed,
+// and the message says the key no longer works and what to do.
+func TestKeysMintStoreFailsAfterRevoke(t *testing.T) {
+	var e *Env
+	e, srv, admin := mintEnvWith(t, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodDelete {
+				breakKeyList(t, e)
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
+	code, out, errs := run(e, "", "keys", "mint", "Lab")
+	t.Logf("stdout: %sstderr: %s", out, errs)
+	noSecrets(t, out+errs, admin)
+	if code != ExitNoKey || !strings.Contains(errs, "could not be stored") || !strings.Contains(errs, "was revoked") ||
+		!strings.Contains(errs, "keys rotate Lab") || !strings.Contains(errs, "key_2") {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+	if k, _ := srv.KeyBySecret(admin); !k.Revoked {
+		t.Fatal("the old key was not revoked")
 	}
 }
