@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"meshdrop/core/keys"
 	"meshdrop/core/library"
 	"meshdrop/core/provider"
 	"meshdrop/core/provider/rodin"
@@ -138,5 +139,33 @@ func TestRetryMakesANewJob(t *testing.T) {
 	old, _ := g.lib.Get(j.ID)
 	if old.State != library.StateFailed || g.srv.Creates() != 2 {
 		t.Fatalf("old job %s, %d creates", old.State, g.srv.Creates())
+	}
+}
+
+// --key may be left out when the provider has exactly one key; with two,
+// the refusal names them; a key is found by name or ID.
+func TestChooseKey(t *testing.T) {
+	g := newRig(t)
+	ctx := waitCtx(t)
+	r := g.runner(ctx)
+	g.keys.Add(keys.Key{ID: "k2", Name: "backup", Provider: provider.Rodin}, testSecret)
+	_, err := r.Submit(ctx, Spec{Provider: provider.Rodin, Prompt: "x"})
+	if !errors.Is(err, ErrChooseKey) || !strings.Contains(err.Error(), "main") || !strings.Contains(err.Error(), "backup") {
+		t.Fatalf("two keys, none chosen: %v", err)
+	}
+	for _, name := range []string{"backup", "k2"} {
+		j, err := r.Submit(ctx, Spec{Provider: provider.Rodin, Key: name, Prompt: "x"})
+		if err != nil || j.KeyID != "k2" || j.KeyName != "backup" {
+			t.Fatalf("--key %s: %+v %v", name, j, err)
+		}
+		if _, err := r.Wait(ctx, j.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := r.Submit(ctx, Spec{Provider: provider.Rodin, Key: "nope", Prompt: "x"}); !errors.Is(err, ErrNeedKey) {
+		t.Fatalf("unknown key: %v", err)
+	}
+	if g.srv.Creates() != 2 {
+		t.Fatalf("%d creates", g.srv.Creates())
 	}
 }
