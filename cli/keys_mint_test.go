@@ -286,3 +286,34 @@ func TestKeysMintStoreFailsAfterRevoke(t *testing.T) {
 		t.Fatal("the old key was not revoked")
 	}
 }
+
+// The server mints a key it then does not accept: the old key, which still
+// works, stays in the keychain, and the unusable key is named for revoking.
+func TestKeysMintNewKeyNotAccepted(t *testing.T) {
+	var admin string
+	e, srv, admin := mintEnvWith(t, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodGet && r.Header.Get("Authorization") != "Bearer "+admin {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusUnauthorized)
+				w.Write([]byte(`{"error":{"code":"UNAUTHORIZED","message":"Invalid API key","details":{"reason":"key_not_found"}}}`))
+				return
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
+	before, _ := storedSecret(t, e, "Lab")
+	code, out, errs := run(e, "", "keys", "mint", "Lab")
+	t.Logf("stdout: %sstderr: %s", out, errs)
+	noSecrets(t, out+errs, admin)
+	if code != ExitFailure || !strings.Contains(errs, "does not accept it") || !strings.Contains(errs, "Revoke the unusable key key_2") {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+	k, secret := storedSecret(t, e, "Lab")
+	if secret != admin || !k.Rotated.IsZero() || k.Fingerprint != before.Fingerprint {
+		t.Fatalf("the keychain no longer holds the working key: %+v", k)
+	}
+	if old, _ := srv.KeyBySecret(admin); old.Revoked {
+		t.Fatal("the old key was revoked")
+	}
+}
