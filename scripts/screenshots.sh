@@ -20,7 +20,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-go build -o "$tmp/bin/meshdrop" .
+# SCREENSHOT_TAGS=debug keeps Fyne's thread checks on; the window's log is
+# then copied to $SCREENSHOT_LOG (if set) for "called off the main thread" errors.
+go build -tags "${SCREENSHOT_TAGS:-}" -o "$tmp/bin/meshdrop" .
 
 export HOME=$tmp/home MESHDROP_HOME=$tmp/data
 mkdir -p "$HOME"
@@ -89,4 +91,7 @@ shot keys 1
 xdotool key ctrl+5
 shot settings 1
 kill $app_pid
+wait $app_pid 2>/dev/null || true
+[ -n "${SCREENSHOT_LOG:-}" ] && cp "$MESHDROP_HOME/window.log" "$SCREENSHOT_LOG"
+true
 ' 3>&3
