@@ -13,6 +13,7 @@ import (
 	"meshdrop/core/library"
 	"meshdrop/core/provider"
 	"meshdrop/core/provider/rodin"
+	"meshdrop/core/provider/sandbox"
 )
 
 // pricedRodin is Rodin with a published price, so budgets see an estimate.
@@ -167,5 +168,39 @@ func TestChooseKey(t *testing.T) {
 	}
 	if g.srv.Creates() != 2 {
 		t.Fatalf("%d creates", g.srv.Creates())
+	}
+}
+
+// The CLI cancels a job the window drives (two runners, one lock folder):
+// the cancel travels as a marker, the driving runner asks the provider
+// (the Sandbox can cancel) and the job ends cancelled in both views.
+func TestCancelFromAnotherProcess(t *testing.T) {
+	old := recordPollEvery
+	recordPollEvery = 20 * time.Millisecond
+	t.Cleanup(func() { recordPollEvery = old }) // after the runners close (cleanups run last first)
+	g := newRig(t)
+	sb := sandbox.New(sandbox.Config{Pace: 5 * time.Second, PollEvery: 20 * time.Millisecond})
+	ctx := waitCtx(t)
+	window := g.runner(ctx, sb)
+	j, err := window.Submit(ctx, Spec{Provider: provider.Sandbox, Prompt: "a red cube"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := window.WaitUntil(ctx, j.ID, func(j library.Job) bool { return j.State == library.StateRunning }); err != nil {
+		t.Fatal(err)
+	}
+	cli := g.runner(ctx, sb)
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	res, err := cli.Cancel(cctx, j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Cancelled || res.Job.State != library.StateCancelled {
+		t.Fatalf("cli saw %+v", res)
+	}
+	end, err := window.Wait(ctx, j.ID)
+	if err != nil || end.State != library.StateCancelled || !end.CancelRequested || len(end.Outputs) != 0 {
+		t.Fatalf("window saw %s %v (outputs %v)", end.State, err, end.Outputs)
 	}
 }
