@@ -340,6 +340,7 @@ func TestCreateSentOnce(t *testing.T) {
 			}
 			c := newClient(t, s.URL, func(c *httpx.Config) { c.RequestTimeout = timeout })
 			var out struct{ Result string }
+			sent := time.Now()
 			_, err := c.Create(context.Background(), cred, httpx.Call{Path: "/v2/text-to-3d", JSON: map[string]string{"prompt": "a cube"}}, &out)
 			pe := kind(t, err, tc.want)
 			// Create returns without retrying; the server may still be reading
@@ -350,7 +351,9 @@ func TestCreateSentOnce(t *testing.T) {
 			if n.Load() != 1 {
 				t.Fatalf("server saw %d creates, want exactly 1", n.Load())
 			}
-			if tc.want == provider.ErrRateLimited && time.Until(pe.RetryAt) < 5*time.Second {
+			// Retry-After: 7 counts from the answer, which came after sent
+			// (measured from sent, a slow machine cannot eat the margin).
+			if tc.want == provider.ErrRateLimited && pe.RetryAt.Before(sent.Add(7*time.Second)) {
 				t.Fatalf("RetryAt %s not from Retry-After", pe.RetryAt)
 			}
 		})
