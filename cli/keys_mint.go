@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"meshdrop/core/keys"
 	"meshdrop/core/provider"
@@ -262,7 +263,11 @@ func storeMinted(v *keys.Vault, k keys.Key, secret keys.Secret) (keys.Key, error
 			return nk, nil
 		}
 	}
-	name := fmt.Sprintf(mintFallbackName, k.Name, time.Now().Format("2006-01-02 15.04.05"))
+	stamp := time.Now().Format("2006-01-02 15.04.05")
+	name := fmt.Sprintf(mintFallbackName, k.Name, stamp)
+	if utf8.RuneCountInString(name) > keys.MaxNameLen {
+		name = fmt.Sprintf(mintFallbackName, "genX3D key", stamp)
+	}
 	nk, aerr := v.Add(k.Provider, name, secret, keys.AddOptions{Note: "minted by 'meshdrop keys mint' to replace " + k.Name})
 	if aerr != nil {
 		return keys.Key{}, fmt.Errorf("%w; and as a separate key: %v", err, aerr)
