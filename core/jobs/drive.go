@@ -71,7 +71,10 @@ func (r *Runner) drive(ctx context.Context, rn *run) {
 			return
 		}
 		if err != nil {
+			// Most often the record could not be written (a full disk): the
+			// job stays where its record says and resumes on the next start.
 			r.log.Error("job", "job", rn.id, "state", j.State, "err", err)
+			r.publishNote(rn, fmt.Sprintf("%v. The job was stopped where its record says (%s) and carries on when Meshdrop starts again (or 'meshdrop jobs wait %s').", err, rn.current().State, rn.id))
 			return
 		}
 	}
@@ -630,6 +633,9 @@ const CancelNote = "cancel requested — the provider may still charge; Meshdrop
 
 // publishNote tells subscribers about a job with a note and no state change.
 func (r *Runner) publishNote(rn *run, note string) {
+	r.mu.Lock()
+	r.notes[rn.id] = note
+	r.mu.Unlock()
 	rn.mu.Lock()
 	rn.note = note
 	close(rn.changed)

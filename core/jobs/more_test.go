@@ -204,3 +204,46 @@ func TestCancelFromAnotherProcess(t *testing.T) {
 		t.Fatalf("window saw %s %v (outputs %v)", end.State, err, end.Outputs)
 	}
 }
+
+// A disk that fills up while a job runs: the write fails, the record keeps
+// its last good state, the runner stops the job and says why; once there is
+// room again a new start finishes it, with the one create.
+func TestDiskFullStopsAndResumes(t *testing.T) {
+	g := newRig(t)
+	ctx := waitCtx(t)
+	r := g.runner(ctx)
+	full := errors.New("write job.json: no space left on device")
+	g.store.SetHooks(func(j library.Job) error {
+		if j.State == library.StateDownloading {
+			return full
+		}
+		return nil
+	}, nil)
+	j, err := r.Submit(ctx, Spec{Provider: provider.Rodin, Prompt: "a full disk"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopped, err := r.Wait(ctx, j.ID)
+	if !errors.Is(err, ErrStopped) {
+		t.Fatalf("wait: %s %v; want ErrStopped", stopped.State, err)
+	}
+	if stopped.State != library.StateRunning && stopped.State != library.StateQueued {
+		t.Fatalf("record says %s, want the last good state", stopped.State)
+	}
+	if n := r.Note(j.ID); !strings.Contains(n, "no space left") || !strings.Contains(n, "carries on") {
+		t.Fatalf("note %q does not say what happened and what comes next", n)
+	}
+	g.store.SetHooks(nil, nil)
+	r2 := g.runner(ctx)
+	if _, err := r2.Resume(); err != nil {
+		t.Fatal(err)
+	}
+	done, err := r2.Wait(ctx, j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkDone(t, g, done)
+	if g.srv.Creates() != 1 {
+		t.Fatalf("%d creates", g.srv.Creates())
+	}
+}

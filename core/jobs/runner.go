@@ -65,6 +65,7 @@ type Runner struct {
 	mu     sync.Mutex
 	pools  map[string]*pool
 	active map[string]*run
+	notes  map[string]string // by job: the latest note (kept after the run ends)
 
 	subMu sync.Mutex
 	subs  map[*subscriber]struct{}
@@ -121,6 +122,7 @@ func New(ctx context.Context, cfg Config) (*Runner, error) {
 		ctx: rctx, stop: stop,
 		pools:  map[string]*pool{},
 		active: map[string]*run{},
+		notes:  map[string]string{},
 		subs:   map[*subscriber]struct{}{},
 	}, nil
 }
@@ -194,6 +196,7 @@ func (r *Runner) Start(id string) {
 	}
 	rn := &run{id: id, done: make(chan struct{}), changed: make(chan struct{}), cancel: make(chan struct{})}
 	r.active[id] = rn
+	delete(r.notes, id)
 	r.wg.Add(1)
 	go r.runJob(rn)
 }
@@ -323,14 +326,8 @@ func (r *Runner) WaitUntil(ctx context.Context, id string, ok func(library.Job) 
 // provider may still charge"), a key that went missing. "" when none.
 func (r *Runner) Note(id string) string {
 	r.mu.Lock()
-	rn := r.active[id]
-	r.mu.Unlock()
-	if rn == nil {
-		return ""
-	}
-	rn.mu.Lock()
-	defer rn.mu.Unlock()
-	return rn.note
+	defer r.mu.Unlock()
+	return r.notes[id]
 }
 
 // Active lists the IDs of the jobs this process is driving.
