@@ -127,6 +127,13 @@ func followWith(e *Env, r *jobs.Runner, ids []string, p *progress) []library.Job
 	wg.Wait()
 	unsub()
 	p.finish(ends)
+	if !p.asJSON {
+		for _, j := range ends {
+			if n := r.Note(j.ID); n != "" && j.State != library.StateDone {
+				fmt.Fprintf(e.Stderr, "meshdrop: job %s: %s\n", j.ID, n)
+			}
+		}
+	}
 	return ends
 }
 
