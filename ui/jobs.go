@@ -49,7 +49,6 @@ type jobsScreen struct {
 	scheduled bool
 
 	unsubscribe func()
-	ticker      *time.Ticker
 	stopTick    chan struct{}
 }
 
