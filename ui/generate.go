@@ -100,7 +100,7 @@ func newGenerateScreen(mw *mainWindow) *generateScreen {
 	g.imagesBox = container.NewGridWrap(fyne.NewSize(150, 170))
 	g.imagesHint = widget.NewLabel("Drop images anywhere on the window, or choose files.")
 	g.imagesHint.Wrapping = fyne.TextWrapWord
-	chooseBtn := widget.NewButtonWithIcon("Choose images…", theme.FolderOpenIcon(), g.onChooseFiles)
+	chooseBtn := widget.NewButtonWithIcon("Choose an image…", theme.FolderOpenIcon(), g.onChooseFiles)
 	pasteBtn := widget.NewButtonWithIcon("Paste", theme.ContentPasteIcon(), g.onPaste)
 	g.optionsForm = container.NewVBox()
 	g.estimate = widget.NewLabel("")

@@ -11,6 +11,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -249,7 +250,9 @@ func (j *jobsScreen) createRow() fyne.CanvasObject {
 	sub := widget.NewLabel("")
 	sub.Truncation = fyne.TextTruncateEllipsis
 	bar := widget.NewProgressBar()
-	return container.NewVBox(title, sub, bar)
+	// The bar sits at the right so finished jobs' rows have no gap.
+	barBox := container.NewCenter(container.New(layout.NewGridWrapLayout(fyne.NewSize(160, 32)), bar))
+	return container.NewBorder(nil, nil, nil, barBox, container.NewVBox(title, sub))
 }
 
 func (j *jobsScreen) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
@@ -257,10 +260,11 @@ func (j *jobsScreen) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 		return
 	}
 	jb := j.rows[id]
-	box := o.(*fyne.Container)
-	box.Objects[0].(*widget.Label).SetText(jobTitle(jb))
-	box.Objects[1].(*widget.Label).SetText(jobLine(jb, time.Now()))
-	bar := box.Objects[2].(*widget.ProgressBar)
+	row := o.(*fyne.Container)
+	text := row.Objects[0].(*fyne.Container)
+	text.Objects[0].(*widget.Label).SetText(jobTitle(jb))
+	text.Objects[1].(*widget.Label).SetText(jobLine(jb, time.Now()))
+	bar := row.Objects[1].(*fyne.Container).Objects[0].(*fyne.Container).Objects[0].(*widget.ProgressBar)
 	if jb.State.Finished() {
 		bar.Hide()
 	} else {
