@@ -208,6 +208,9 @@ func TestGenerateSandboxEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the Sandbox takes a few seconds per model")
 	}
+	// The registry puts the Sandbox's state under MESHDROP_HOME's data
+	// folder, not the App's: keep it out of the real one.
+	t.Setenv("MESHDROP_HOME", t.TempDir())
 	e, out, errb := libEnv(t)
 	code := Run(e, []string{"generate", "--provider", "sandbox", "--prompt", "red wooden cube", "--wait"})
 	if code != ExitOK {
@@ -245,6 +248,7 @@ func TestGenerateSandboxEndToEnd(t *testing.T) {
 // A provider with a cancel (the Sandbox) cancels the task: the job ends
 // cancelled and nothing is downloaded.
 func TestJobsCancelSandbox(t *testing.T) {
+	t.Setenv("MESHDROP_HOME", t.TempDir()) // the Sandbox records the cancel under it
 	e, out, errb := libEnv(t)
 	if code := Run(e, []string{"generate", "--provider", "sandbox", "--prompt", "a blue sphere"}); code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errb)
