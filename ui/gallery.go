@@ -805,3 +805,36 @@ func (c *spinCache) put(id string, frames []image.Image) {
 		c.order = c.order[1:]
 	}
 }
+
+// importModels brings GLB files (or folders of them) into the library in the
+// background and shows the first one.
+func (g *galleryScreen) importModels(paths []string) {
+	if g.svc == nil || g.svc.Library == nil {
+		g.countLbl.SetText("The library is not open, so nothing was imported.")
+		return
+	}
+	lib := g.svc.Library
+	g.countLbl.SetText("Importing…")
+	go func() {
+		res := lib.Import(paths)
+		fyne.Do(func() {
+			var problems []string
+			first := ""
+			for _, r := range res {
+				switch {
+				case r.Err != nil:
+					problems = append(problems, filepath.Base(r.Path)+": "+r.Err.Error())
+				case first == "":
+					first = r.Job.ID
+				}
+			}
+			g.refresh()
+			if first != "" {
+				g.selectID(first)
+			}
+			if len(problems) > 0 {
+				dialog.ShowError(fmt.Errorf("some files were not imported:\n%s", strings.Join(problems, "\n")), g.mw.win)
+			}
+		})
+	}()
+}

@@ -11,6 +11,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
 
 	"meshdrop/core/library"
@@ -324,5 +325,35 @@ func findCells(o fyne.CanvasObject, fn func(*galleryCell)) {
 		for _, c := range test.WidgetRenderer(v).Objects() {
 			findCells(c, fn)
 		}
+	}
+}
+
+// A GLB dropped on the window is imported and shown in the Gallery.
+func TestDropGLBImportsIntoGallery(t *testing.T) {
+	svc := realServices(t)
+	j := makeModels(t, svc, "a torus")[0]
+	sum, _ := svc.Library.Summary(j.ID)
+	glbPath := filepath.Join(t.TempDir(), "ring.glb")
+	data, err := os.ReadFile(filepath.Join(svc.Library.JobDir(j.ID), filepath.FromSlash(sum.Model)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Another library, so the model is new there.
+	other := realServices(t)
+	if err := os.WriteFile(glbPath, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mw, _ := newTestWindow(t, other)
+	mw.onDropped(fyne.Position{}, []fyne.URI{storage.NewFileURI(glbPath)})
+	if mw.current() != screenGallery {
+		t.Fatalf("a dropped GLB opened %q", mw.current())
+	}
+	eventually(t, 10*time.Second, "the import", func() bool {
+		var n int
+		fyne.DoAndWait(func() { n = len(mw.gallery.items) })
+		return n == 1
+	})
+	if mw.gallery.items[0].Provider != "local" || mw.gallery.selected != mw.gallery.items[0].ID {
+		t.Fatalf("imported %+v, selected %q", mw.gallery.items[0], mw.gallery.selected)
 	}
 }

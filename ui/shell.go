@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -103,7 +104,7 @@ func (mw *mainWindow) openInBackground(core *app.App, files []string) {
 		fyne.Do(func() {
 			mw.bind(svc)
 			if len(files) > 0 {
-				mw.generate.addPaths(files)
+				mw.openPaths(files)
 			}
 		})
 	}()
@@ -166,7 +167,8 @@ func (mw *mainWindow) onScreenSelected(*container.TabItem) {
 	}
 }
 
-// onDropped takes image files dropped anywhere on the window to Generate.
+// onDropped takes files dropped anywhere on the window: GLB models (and
+// folders) are imported into the Gallery, images go to Generate.
 func (mw *mainWindow) onDropped(_ fyne.Position, uris []fyne.URI) {
 	var paths []string
 	for _, u := range uris {
@@ -174,11 +176,36 @@ func (mw *mainWindow) onDropped(_ fyne.Position, uris []fyne.URI) {
 			paths = append(paths, u.Path())
 		}
 	}
-	if len(paths) == 0 {
-		return
+	mw.openPaths(paths)
+}
+
+// openPaths routes dropped or "Open with" files by kind.
+func (mw *mainWindow) openPaths(paths []string) {
+	var models, images []string
+	for _, p := range paths {
+		if isModelPath(p) {
+			models = append(models, p)
+		} else {
+			images = append(images, p)
+		}
 	}
-	mw.show(screenGenerate)
-	mw.generate.addPaths(paths)
+	if len(models) > 0 {
+		mw.show(screenGallery)
+		mw.gallery.importModels(models)
+	}
+	if len(images) > 0 {
+		mw.show(screenGenerate)
+		mw.generate.addPaths(images)
+	}
+}
+
+// isModelPath: a .glb file or a folder (searched for .glb files).
+func isModelPath(p string) bool {
+	if strings.EqualFold(filepath.Ext(p), ".glb") {
+		return true
+	}
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
 }
 
 // addShortcuts: Ctrl+Enter generate, Ctrl+F search, Ctrl+1…5 screens, Esc
