@@ -127,6 +127,11 @@ func followWith(e *Env, r *jobs.Runner, ids []string, p *progress) []library.Job
 	wg.Wait()
 	unsub()
 	p.finish(ends)
+	if e.Ctx.Err() != nil {
+		if n := r.InFlightCreates(); n > 0 {
+			fmt.Fprintf(e.Stderr, "meshdrop: waiting for the answer to %d request(s) already sent, so the task is not lost (at most %s)…\n", n, jobs.CreateTimeout)
+		}
+	}
 	if !p.asJSON {
 		for _, j := range ends {
 			if n := r.Note(j.ID); n != "" && j.State != library.StateDone {

@@ -218,7 +218,9 @@ func (r *Runner) submit(ctx context.Context, rn *run, p provider.Provider) error
 		// "submission unknown".
 		pl.bucket.gate()
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), CreateTimeout)
+		r.inFlight.Add(1)
 		ref, err := p.Create(cctx, cred, req)
+		r.inFlight.Add(-1)
 		cancel()
 		if err == nil {
 			_, uerr := r.update(rn, func(j *library.Job) {
@@ -451,7 +453,9 @@ func (r *Runner) ended(ctx context.Context, rn *run, p provider.Provider, cred p
 			return err
 		}
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), CreateTimeout)
+		r.inFlight.Add(1)
 		next, ok, err := p.NextStage(cctx, cred, req, prev)
+		r.inFlight.Add(-1)
 		cancel()
 		switch {
 		case err != nil && provider.KindOf(err) == provider.ErrSubmissionUnknown:

@@ -113,12 +113,20 @@ func TestLostCreateAnswerBecomesUnknown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	for deadline := time.Now().Add(5 * time.Second); r1.InFlightCreates() != 1; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the hung create was never counted in flight")
+		}
+	}
 	end, err := r1.Wait(ctx, j.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if end.State != library.StateUnknown || end.Error == nil || end.Error.Kind != string(provider.ErrSubmissionUnknown) {
 		t.Fatalf("ended %s %+v, want unknown with submission_unknown", end.State, end.Error)
+	}
+	if n := r1.InFlightCreates(); n != 0 {
+		t.Fatalf("%d creates still in flight after the answer was given up", n)
 	}
 	want := []library.State{library.StateDraft, library.StateSubmitting, library.StateUnknown}
 	if h := g.store.History(j.ID); !equalStates(h, want) {

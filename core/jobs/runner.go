@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"meshdrop/core/library"
@@ -69,7 +70,13 @@ type Runner struct {
 
 	subMu sync.Mutex
 	subs  map[*subscriber]struct{}
+
+	inFlight atomic.Int32 // creates sent and not yet answered
 }
+
+// InFlightCreates counts creates sent and not yet answered: Close waits for
+// them (up to CreateTimeout) so an accepted task's ID is not lost.
+func (r *Runner) InFlightCreates() int { return int(r.inFlight.Load()) }
 
 // pool is one provider's share of the runner: its concurrency slots and its
 // create-rate bucket.
