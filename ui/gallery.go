@@ -74,6 +74,7 @@ type galleryScreen struct {
 	noMatch   fyne.CanvasObject
 	detail    *fyne.Container
 	preview   *orbitView
+	stats     *widget.Label // the previewed model's statistics
 
 	items       []library.Summary
 	selected    string
@@ -109,6 +110,8 @@ func newGalleryScreen(mw *mainWindow) *galleryScreen {
 	g.gridStack = container.NewStack(g.empty)
 
 	g.preview = newOrbitView()
+	g.stats = widget.NewLabel("")
+	g.stats.Wrapping = fyne.TextWrapWord
 	g.detail = container.NewVBox()
 
 	filters := container.NewHBox(widget.NewLabel("Provider"), g.provSel, widget.NewLabel("State"), g.stateSel, g.dateSel)
@@ -534,6 +537,7 @@ func (g *galleryScreen) showCompare(a, b string) {
 // loadPreview opens the model in the background and shows it in the preview.
 func (g *galleryScreen) loadPreview(s library.Summary) {
 	g.preview.SetScene(nil)
+	g.stats.SetText("")
 	if s.Model == "" || openScene == nil || g.svc.Library == nil {
 		return
 	}
@@ -547,9 +551,11 @@ func (g *galleryScreen) loadPreview(s library.Summary) {
 			}
 			if err != nil {
 				fyne.LogError("preview "+path, err)
+				g.stats.SetText("The model could not be read: " + err.Error())
 				return
 			}
 			g.preview.SetScene(sc)
+			g.stats.SetText(sceneStats(sc))
 		})
 	}()
 }
@@ -569,6 +575,10 @@ func (g *galleryScreen) showDetail(s *library.Summary) {
 	title := widget.NewLabelWithStyle(s.Title(), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	title.Wrapping = fyne.TextWrapWord
 	g.detail.Add(title)
+	if g.preview.scene == nil || g.selected != s.ID {
+		g.stats.SetText("")
+	}
+	g.detail.Add(g.stats)
 	if s.Model == "" {
 		g.detail.Add(widget.NewLabel("No model: " + stateWords(s.State)))
 	} else if openScene == nil {
@@ -837,4 +847,17 @@ func (g *galleryScreen) importModels(paths []string) {
 			}
 		})
 	}()
+}
+
+// sceneStats is a model's statistics in one line, with its notes.
+func sceneStats(sc *glb.Scene) string {
+	st := sc.Stats
+	s := fmt.Sprintf("%d triangles · %d vertices · %d textures", st.Triangles, st.Vertices, st.Textures)
+	if st.FileBytes > 0 {
+		s += " · " + formatBytes(st.FileBytes)
+	}
+	for _, n := range sc.Notes {
+		s += "\n" + n
+	}
+	return s
 }

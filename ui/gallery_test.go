@@ -6,6 +6,7 @@ import (
 	"image"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,6 +83,11 @@ func TestGallerySearchFilterSelectThumbnailsAndDelete(t *testing.T) {
 		t.Fatalf("selected %q; detail %v", g.selected, labelsIn(g.detail))
 	}
 	sel := g.selected
+	eventually(t, 10*time.Second, "the model's stats", func() bool {
+		var st string
+		fyne.DoAndWait(func() { st = g.stats.Text })
+		return strings.Contains(st, "triangles") && !strings.HasPrefix(st, "0 triangles")
+	})
 	if err := svc.Library.SetFavourite(sel, true); err != nil {
 		t.Fatal(err)
 	}
