@@ -852,7 +852,7 @@ func (g *galleryScreen) importModels(paths []string) {
 // sceneStats is a model's statistics in one line, with its notes.
 func sceneStats(sc *glb.Scene) string {
 	st := sc.Stats
-	s := fmt.Sprintf("%d triangles · %d vertices · %d textures", st.Triangles, st.Vertices, st.Textures)
+	s := plural(st.Triangles, "triangle", "triangles") + " · " + plural(st.Vertices, "vertex", "vertices") + " · " + plural(st.Textures, "texture", "textures")
 	if st.FileBytes > 0 {
 		s += " · " + formatBytes(st.FileBytes)
 	}
