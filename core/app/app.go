@@ -108,6 +108,14 @@ func (a *App) Once(name string, mk func() (any, func(), error)) (any, error) {
 	return v, nil
 }
 
+// Current returns the settings in force (SaveSettings may replace them
+// while the window runs).
+func (a *App) Current() settings.Settings {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.Settings
+}
+
 // SaveSettings writes the settings and keeps them as the current ones.
 func (a *App) SaveSettings(s settings.Settings) error {
 	if err := settings.Save(a.Dirs.Config, s); err != nil {

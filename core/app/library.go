@@ -10,14 +10,18 @@ import (
 const libraryName = "library"
 
 // Library returns the job library in Dirs.Library, opened on first use with
-// render.ThumbnailFile as its thumbnailer. Damaged job files met while
+// render.ThumbnailFile as its thumbnailer at the size chosen in Settings. Damaged job files met while
 // opening are moved aside by the library; they are logged here and listed
 // by its Problems.
 func (a *App) Library() (*library.Library, error) {
 	v, err := a.Once(libraryName, func() (any, func(), error) {
+		size := a.Current().ThumbSize
+		if size < 32 || size > 2048 {
+			size = render.DefaultThumbSize
+		}
 		l, err := library.Open(a.Dirs.Library, library.Config{
 			Thumbnail:     render.ThumbnailFile,
-			ThumbnailSize: render.DefaultThumbSize,
+			ThumbnailSize: size,
 		})
 		if err != nil {
 			return nil, nil, fmt.Errorf("cannot open the library: %w", err)

@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"image/png"
 	"os"
 	"path/filepath"
 	"testing"
@@ -21,6 +22,7 @@ func TestLibraryIsOpenedOnceAndMakesThumbnails(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
+	a.Settings.ThumbSize = 96 // the size chosen in Settings reaches the thumbnailer
 	l, err := a.Library()
 	if err != nil {
 		t.Fatal(err)
@@ -40,15 +42,19 @@ func TestLibraryIsOpenedOnceAndMakesThumbnails(t *testing.T) {
 	if len(res) != 1 || res[0].Err != nil {
 		t.Fatalf("import: %+v", res)
 	}
-	// The thumbnailer is render.ThumbnailFile: when it can draw this model,
-	// the imported job must have its thumbnail.
+	// The thumbnailer is render.ThumbnailFile: the imported job has its
+	// thumbnail, drawn at the size from Settings.
 	if err := render.ThumbnailFile(src, filepath.Join(root, "direct.png"), 64); err != nil {
-		t.Skipf("render.ThumbnailFile cannot draw yet (%v); the library's wiring is checked once it can", err)
+		t.Fatalf("render.ThumbnailFile cannot draw a red quad: %v", err)
 	}
 	j := res[0].Job
 	thumb := filepath.Join(l.JobDir(j.ID), library.ThumbnailFile)
 	b, err := os.ReadFile(thumb)
 	if err != nil || !bytes.HasPrefix(b, []byte("\x89PNG")) {
 		t.Fatalf("no thumbnail for the imported model (%s): %v", res[0].Warning, err)
+	}
+	cfg, err := png.DecodeConfig(bytes.NewReader(b))
+	if err != nil || cfg.Width != 96 || cfg.Height != 96 {
+		t.Fatalf("thumbnail is %dx%d (%v), want the 96x96 set in Settings", cfg.Width, cfg.Height, err)
 	}
 }
