@@ -5,6 +5,9 @@ GO      ?= go
 PREFIX  ?= /usr/local
 DESTDIR ?=
 BIN     := bin/meshdrop
+# The window lives in its own binary: linking Fyne, OpenGL and GTK costs every
+# process 50–100 ms at start, which headless commands (thumb, jobs…) should not pay.
+GUI_BIN := bin/meshdrop-gui
 APP_ID  := io.meshdrop.app
 VERSION := $(shell sed -n 's/^ *Version *= *"\(.*\)"/\1/p' FyneApp.toml)
 LDFLAGS := -X meshdrop/core/version.Version=$(VERSION)
@@ -28,11 +31,13 @@ deps-test:
 	@scripts/deps.sh test
 
 build: deps
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(GUI_BIN) .
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/meshdrop
 
 # debug keeps Fyne's thread checks on (fyne.Do misuse is reported).
 debug: deps
-	$(GO) build -tags debug -ldflags '$(LDFLAGS)' -o $(BIN) .
+	$(GO) build -tags debug -ldflags '$(LDFLAGS)' -o $(GUI_BIN) .
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/meshdrop
 
 run: build
 	./$(BIN)
@@ -64,12 +69,13 @@ package: deps
 
 install: build
 	install -Dm755 $(BIN) $(DESTDIR)$(PREFIX)/bin/meshdrop
+	install -Dm755 $(GUI_BIN) $(DESTDIR)$(PREFIX)/bin/meshdrop-gui
 	install -Dm644 assets/meshdrop.desktop $(DESTDIR)$(PREFIX)/share/applications/$(APP_ID).desktop
 	install -Dm644 assets/icon.png $(DESTDIR)$(PREFIX)/share/icons/hicolor/512x512/apps/$(APP_ID).png
 	install -Dm644 assets/icon.svg $(DESTDIR)$(PREFIX)/share/icons/hicolor/scalable/apps/$(APP_ID).svg
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/meshdrop \
+	rm -f $(DESTDIR)$(PREFIX)/bin/meshdrop $(DESTDIR)$(PREFIX)/bin/meshdrop-gui \
 	  $(DESTDIR)$(PREFIX)/share/applications/$(APP_ID).desktop \
 	  $(DESTDIR)$(PREFIX)/share/icons/hicolor/512x512/apps/$(APP_ID).png \
 	  $(DESTDIR)$(PREFIX)/share/icons/hicolor/scalable/apps/$(APP_ID).svg

@@ -1,6 +1,9 @@
 // Meshdrop turns prompts and images into 3D models through AI generation
-// services. Without arguments it opens the window; with a command it runs the
-// headless command line on the same core. main only wires things together.
+// services. This is the window's binary, meshdrop-gui: without arguments (or
+// with files to open) it opens the window; given a command it runs the
+// headless command line on the same core too. The everyday command line is
+// cmd/meshdrop, which links no window libraries and starts this binary when
+// asked for the window. main only wires things together.
 package main
 
 import (
