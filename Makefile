@@ -51,11 +51,7 @@ bench:
 # Short fuzz runs of every parser of outside input (FUZZTIME per target).
 FUZZTIME ?= 30s
 fuzz:
-	@for pkg in $$($(GO) list ./core/...); do \
-	  for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
-	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
-	  done; \
-	done
+	@FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
