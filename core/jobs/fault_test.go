@@ -103,8 +103,10 @@ func TestRestartWhileDownloading(t *testing.T) {
 // new one), and reconcile says plainly that Rodin cannot look it up.
 func TestLostCreateAnswerBecomesUnknown(t *testing.T) {
 	g := newRig(t)
-	g.httpc.RequestTimeout = 300 * time.Millisecond
-	g.httpc.HeaderTimeout = 300 * time.Millisecond
+	// Long enough to dial and write the create on a loaded machine (a
+	// timeout before the write is "not sent", another outcome).
+	g.httpc.RequestTimeout = 3 * time.Second
+	g.httpc.HeaderTimeout = 3 * time.Second
 	g.rebuildAdapter()
 	g.srv.HangCreate.Store(true)
 	ctx := waitCtx(t)
@@ -289,7 +291,7 @@ func TestSlowSubscriberDoesNotBlock(t *testing.T) {
 		t.Fatal("the other subscriber heard nothing while one was blocked")
 	}
 	close(gate)
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		mu.Lock()
 		var last library.Job

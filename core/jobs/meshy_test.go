@@ -73,7 +73,7 @@ func TestMeshyPreviewThenRefine(t *testing.T) {
 // "unknown", the runner looks the task up in Meshy's list at once, adopts
 // it and carries on; the preview was sent exactly once.
 func TestMeshyLostCreateIsReconciled(t *testing.T) {
-	g, srv := meshyRig(t, httpx.Config{RequestTimeout: 300 * time.Millisecond, HeaderTimeout: 300 * time.Millisecond})
+	g, srv := meshyRig(t, httpx.Config{RequestTimeout: 3 * time.Second, HeaderTimeout: 3 * time.Second})
 	srv.HangCreate.Store(true)
 	ctx := waitCtx(t)
 	r := g.runner(ctx, g.extra...)
@@ -81,7 +81,7 @@ func TestMeshyLostCreateIsReconciled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(5 * time.Second); srv.Creates() < 1; time.Sleep(time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); srv.Creates() < 1; time.Sleep(time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("no create reached the server")
 		}

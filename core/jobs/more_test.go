@@ -73,7 +73,12 @@ func TestExpiredLinksAreRenewed(t *testing.T) {
 	var once sync.Once
 	g.store.SetHooks(func(j library.Job) error {
 		if j.State == library.StateDownloading && len(j.Outputs) == 0 {
-			once.Do(func() { time.Sleep(150 * time.Millisecond) }) // the links age past their life
+			once.Do(func() {
+				time.Sleep(150 * time.Millisecond) // the links age past their life
+				// Renewed links outlive a slow machine (a 50 ms life could
+				// expire again before a loaded runner uses them).
+				g.srv.SetLinkTTL(time.Minute)
+			})
 		}
 		return nil
 	}, nil)
@@ -175,9 +180,6 @@ func TestChooseKey(t *testing.T) {
 // the cancel travels as a marker, the driving runner asks the provider
 // (the Sandbox can cancel) and the job ends cancelled in both views.
 func TestCancelFromAnotherProcess(t *testing.T) {
-	old := recordPollEvery
-	recordPollEvery = 20 * time.Millisecond
-	t.Cleanup(func() { recordPollEvery = old }) // after the runners close (cleanups run last first)
 	g := newRig(t)
 	sb := sandbox.New(sandbox.Config{Pace: 5 * time.Second, PollEvery: 20 * time.Millisecond})
 	ctx := waitCtx(t)
