@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,12 +23,18 @@ import (
 func TestSandboxJobSurvivesARestart(t *testing.T) {
 	dir := t.TempDir()
 	state := filepath.Join(dir, "sandbox")
+	// The Sandbox's clock is the wall clock plus an offset the test moves:
+	// the task is put half way (running) before the restart and past its
+	// end after it, so no phase has to be caught inside a window of real
+	// time on a loaded machine.
+	var offset atomic.Int64
+	now := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
 	open := func() (*library.Library, *jobs.Runner) {
 		lib, err := library.Open(filepath.Join(dir, "library"), library.Config{Thumbnail: render.ThumbnailFile, ThumbnailSize: 64, IndexDelay: time.Millisecond})
 		if err != nil {
 			t.Fatal(err)
 		}
-		sb := sandbox.New(sandbox.Config{Pace: 1500 * time.Millisecond, PollEvery: 20 * time.Millisecond, StateDir: state})
+		sb := sandbox.New(sandbox.Config{Pace: time.Hour, PollEvery: 20 * time.Millisecond, StateDir: state, Now: now})
 		r, err := jobs.New(context.Background(), jobs.Config{Store: lib, Providers: provider.NewRegistry(sb),
 			RetryBase: 10 * time.Millisecond, PublishEvery: time.Millisecond, SaveProgressEvery: time.Millisecond})
 		if err != nil {
@@ -40,8 +47,13 @@ func TestSandboxJobSurvivesARestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	// Queued: the task exists and its start is fixed; then half its time passes.
+	if j, err = r.WaitUntil(ctx, j.ID, func(j library.Job) bool { return j.State == library.StateQueued }); err != nil {
+		t.Fatalf("never queued: %s %v", j.State, err)
+	}
+	offset.Add(int64(30 * time.Minute))
 	j, err = r.WaitUntil(ctx, j.ID, func(j library.Job) bool { return j.State == library.StateRunning })
 	if err != nil || j.State != library.StateRunning {
 		t.Fatalf("before the restart: %s %v", j.State, err)
@@ -49,6 +61,7 @@ func TestSandboxJobSurvivesARestart(t *testing.T) {
 	r.Close()
 	lib.Close()
 
+	offset.Add(int64(time.Hour)) // past the task's end while no runner watched
 	lib, r = open()
 	defer lib.Close()
 	defer r.Close()

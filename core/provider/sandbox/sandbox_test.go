@@ -33,6 +33,22 @@ func (c *clock) Add(d time.Duration) {
 	c.mu.Unlock()
 }
 
+// steppingClock moves step forward every time it is read. Watch still polls
+// on real timers, but the task advances a step per look, so every phase is
+// seen in order however slowly a loaded machine runs the test (on the wall
+// clock a stalled test goroutine can sleep through the queued or running
+// phase of a short task).
+type steppingClock struct {
+	clock
+	step time.Duration
+}
+
+func (c *steppingClock) Now() time.Time { c.Add(c.step); return c.clock.Now() }
+
+func newSteppingClock(step time.Duration) *steppingClock {
+	return &steppingClock{clock: clock{t: newClock().t}, step: step}
+}
+
 func newClock() *clock { return &clock{t: time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)} }
 
 var noKey provider.Credential
@@ -254,7 +270,7 @@ func TestQueueThenProgressThenDone(t *testing.T) {
 }
 
 func TestWatchRunsInRealTime(t *testing.T) {
-	s := New(Config{Pace: 400 * time.Millisecond, PollEvery: 5 * time.Millisecond})
+	s := New(Config{Pace: 400 * time.Millisecond, PollEvery: 5 * time.Millisecond, Now: newSteppingClock(10 * time.Millisecond).Now})
 	ref, err := s.Create(context.Background(), noKey, provider.Request{Prompt: "a chrome sphere"})
 	if err != nil {
 		t.Fatal(err)
@@ -283,7 +299,7 @@ func containsState(s []provider.State, v provider.State) bool {
 }
 
 func TestFailWordFailsLikeAProvider(t *testing.T) {
-	s := New(Config{Pace: 400 * time.Millisecond, PollEvery: 5 * time.Millisecond})
+	s := New(Config{Pace: 400 * time.Millisecond, PollEvery: 5 * time.Millisecond, Now: newSteppingClock(10 * time.Millisecond).Now})
 	ref, err := s.Create(context.Background(), noKey, provider.Request{Prompt: "a red cube that will FAIL."})
 	if err != nil {
 		t.Fatalf("the create itself must be accepted, as a provider would: %v", err)
