@@ -29,7 +29,7 @@ func cred2(s string) provider.Credential {
 
 func newAdapter(t *testing.T, base string) *GenX3D {
 	t.Helper()
-	g, err := New(Config{BaseURL: base, HTTP: httpx.Config{Backoff: httpx.Backoff{Base: time.Millisecond, Attempts: 3}, RequestTimeout: 2 * time.Second}})
+	g, err := New(Config{BaseURL: base, HTTP: httpx.Config{Backoff: httpx.Backoff{Base: time.Millisecond, Attempts: 3}, RequestTimeout: 30 * time.Second}})
 	if err != nil {
 		t.Fatal(err)
 	}

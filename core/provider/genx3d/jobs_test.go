@@ -43,7 +43,7 @@ func TestGenX3DJobEndsInTheGallery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	j, err = r.Wait(ctx, j.ID)
 	if err != nil || j.State != library.StateDone {
