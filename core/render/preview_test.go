@@ -142,8 +142,9 @@ func TestBigMeshDragsAReducedCopy(t *testing.T) {
 		t.Errorf("reduced to %d of %d triangles", n, countTriangles(s))
 	}
 	p := NewPreview(s, 1)
-	for i := 0; p.reduced.Load() == nil; i++ {
-		if i > 2000 {
+	// Built in the background: allow a loaded machine (and -race) its time.
+	for deadline := time.Now().Add(2 * time.Minute); p.reduced.Load() == nil; {
+		if time.Now().After(deadline) {
 			t.Fatal("the reduced mesh was never built")
 		}
 		time.Sleep(5 * time.Millisecond)
