@@ -29,7 +29,9 @@ a brass bell,,
 func TestBatchStopAndRestartSendsEachRowOnce(t *testing.T) {
 	srv := rodintest.New(rodinTestKey)
 	defer srv.Close()
-	srv.StepsPerJob = 30
+	// The first run's tasks never finish: with the cap of 2 at the provider
+	// it can send only 2 creates, however late the stop below lands.
+	srv.StepsPerJob = 1 << 30
 	hc := httpx.Config{Backoff: httpx.Backoff{Base: 5 * time.Millisecond, Max: 20 * time.Millisecond}}
 	root := t.TempDir()
 	file := filepath.Join(t.TempDir(), "prompts.csv")
@@ -41,7 +43,7 @@ func TestBatchStopAndRestartSendsEachRowOnce(t *testing.T) {
 	e1, _, _ := rodinEnvAt(t, ctx1, root, srv, hc)
 	code1 := make(chan int, 1)
 	go func() { code1 <- Run(e1, []string{"batch", file, "--provider", "rodin"}) }()
-	for deadline := time.Now().Add(10 * time.Second); srv.Creates() < 2; {
+	for deadline := time.Now().Add(30 * time.Second); srv.Creates() < 2; {
 		if time.Now().After(deadline) {
 			t.Fatal("the first run never sent two creates")
 		}

@@ -164,7 +164,9 @@ func TestGenerateUsageAndKeys(t *testing.T) {
 func TestGenerateLostAnswerExitsUnknown(t *testing.T) {
 	e, out, errb, srv := rodinEnv(t, func(s *rodintest.Server, hc *httpx.Config) {
 		s.HangCreate.Store(true)
-		hc.RequestTimeout, hc.HeaderTimeout = 300*time.Millisecond, 300*time.Millisecond
+		// Long enough to dial and write the create on a loaded machine (a
+		// timeout before the write is "not sent", another outcome).
+		hc.RequestTimeout, hc.HeaderTimeout = 3*time.Second, 3*time.Second
 	})
 	code := Run(e, []string{"generate", "--provider", "rodin", "--prompt", "a bell", "--wait"})
 	if code != ExitUnknown || !strings.Contains(errb.String(), "submission unknown") {
@@ -291,7 +293,14 @@ func TestJobsWaitResumesInANewProcess(t *testing.T) {
 	if srv.Creates() != 1 {
 		t.Fatalf("%d creates", srv.Creates())
 	}
+	// The job's goroutine removes its files just after publishing "done",
+	// which is what 'jobs wait' returns on: give it a moment on a loaded
+	// machine (the runner's Close waits for it in a real process).
 	lockFiles, _ := filepath.Glob(filepath.Join(root, "data", "locks", "*"))
+	for deadline := time.Now().Add(30 * time.Second); len(lockFiles) != 0 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+		lockFiles, _ = filepath.Glob(filepath.Join(root, "data", "locks", "*"))
+	}
 	if len(lockFiles) != 0 {
 		t.Fatalf("lock files left for a finished job: %v", lockFiles)
 	}
