@@ -43,7 +43,7 @@ func TestGallerySearchFilterSelectThumbnailsAndDelete(t *testing.T) {
 	}
 	// Typing searches (debounced).
 	test.Type(g.search, "torus")
-	eventually(t, 3*time.Second, "the search", func() bool {
+	eventually(t, 30*time.Second, "the search", func() bool {
 		var n int
 		fyne.DoAndWait(func() { n = len(g.items) })
 		return n == 1
@@ -66,7 +66,7 @@ func TestGallerySearchFilterSelectThumbnailsAndDelete(t *testing.T) {
 		t.Fatalf("by name: %q, %q, %q", g.items[0].Prompt, g.items[1].Prompt, g.items[2].Prompt)
 	}
 	// Thumbnails load in the background into the cells the grid shows.
-	eventually(t, 20*time.Second, "thumbnails", func() bool {
+	eventually(t, 30*time.Second, "thumbnails", func() bool {
 		var n int
 		fyne.DoAndWait(func() {
 			for _, s := range g.items {
@@ -83,7 +83,7 @@ func TestGallerySearchFilterSelectThumbnailsAndDelete(t *testing.T) {
 		t.Fatalf("selected %q; detail %v", g.selected, labelsIn(g.detail))
 	}
 	sel := g.selected
-	eventually(t, 10*time.Second, "the model's stats", func() bool {
+	eventually(t, 30*time.Second, "the model's stats", func() bool {
 		var st string
 		fyne.DoAndWait(func() { st = g.stats.Text })
 		return strings.Contains(st, "triangles") && !strings.HasPrefix(st, "0 triangles")
@@ -98,8 +98,8 @@ func TestGallerySearchFilterSelectThumbnailsAndDelete(t *testing.T) {
 	g.favCheck.SetChecked(false)
 	// Delete removes the job and its folder.
 	g.deleteJob(sel)
-	eventually(t, 5*time.Second, "the delete", func() bool { return svc.Library.Len() == 2 })
-	eventually(t, 5*time.Second, "the grid after delete", func() bool {
+	eventually(t, 30*time.Second, "the delete", func() bool { return svc.Library.Len() == 2 })
+	eventually(t, 30*time.Second, "the grid after delete", func() bool {
 		var n int
 		fyne.DoAndWait(func() { n = len(g.items) })
 		return n == 2
@@ -114,7 +114,7 @@ func TestGalleryMakeAgainFillsGenerate(t *testing.T) {
 	made := makeModels(t, svc, "a purple pyramid")
 	mw, _ := newTestWindow(t, svc)
 	mw.gallery.makeAgain(made[0].ID)
-	eventually(t, 5*time.Second, "Generate prefilled", func() bool {
+	eventually(t, 30*time.Second, "Generate prefilled", func() bool {
 		var p string
 		fyne.DoAndWait(func() { p = mw.generate.prompt.Text })
 		return p == "a purple pyramid"
@@ -288,7 +288,7 @@ func TestGalleryHoverPlaysATurntable(t *testing.T) {
 	mw.show(screenGallery)
 	g := mw.gallery
 	var cell *galleryCell
-	eventually(t, 20*time.Second, "the thumbnail in a cell", func() bool {
+	eventually(t, 30*time.Second, "the thumbnail in a cell", func() bool {
 		fyne.DoAndWait(func() {
 			cell = nil
 			findCells(w.Content(), func(c *galleryCell) {
@@ -301,7 +301,7 @@ func TestGalleryHoverPlaysATurntable(t *testing.T) {
 	})
 	thumb := cell.img.Image
 	cell.MouseIn(&desktop.MouseEvent{})
-	eventually(t, 20*time.Second, "a turntable frame", func() bool {
+	eventually(t, 30*time.Second, "a turntable frame", func() bool {
 		var changed bool
 		fyne.DoAndWait(func() { changed = cell.img.Image != thumb && cell.img.Image != nil })
 		return changed
@@ -354,10 +354,12 @@ func TestDropGLBImportsIntoGallery(t *testing.T) {
 	if mw.current() != screenGallery {
 		t.Fatalf("a dropped GLB opened %q", mw.current())
 	}
-	eventually(t, 10*time.Second, "the import", func() bool {
-		var n int
-		fyne.DoAndWait(func() { n = len(mw.gallery.items) })
-		return n == 1
+	// Listed and selected: a library refresh can list the model before the
+	// import's own answer selects it.
+	eventually(t, 30*time.Second, "the import listed and selected", func() bool {
+		var ok bool
+		fyne.DoAndWait(func() { ok = len(mw.gallery.items) == 1 && mw.gallery.selected == mw.gallery.items[0].ID })
+		return ok
 	})
 	if mw.gallery.items[0].Provider != "local" || mw.gallery.selected != mw.gallery.items[0].ID {
 		t.Fatalf("imported %+v, selected %q", mw.gallery.items[0], mw.gallery.selected)

@@ -84,9 +84,9 @@ func TestGenerateCtrlEnterRunsASandboxJob(t *testing.T) {
 	test.Type(mw.generate.prompt, "a golden torus")
 	// Typed while the prompt has focus: the entry hands it to the window.
 	mw.generate.prompt.TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyReturn, Modifier: fyne.KeyModifierShortcutDefault})
-	eventually(t, 5*time.Second, "the job in the library", func() bool { return svc.Library.Len() == 1 })
-	eventually(t, 5*time.Second, "the Jobs screen", func() bool { return mw.current() == screenJobs })
-	eventually(t, 20*time.Second, "the job done", func() bool {
+	eventually(t, 30*time.Second, "the job in the library", func() bool { return svc.Library.Len() == 1 })
+	eventually(t, 30*time.Second, "the Jobs screen", func() bool { return mw.current() == screenJobs })
+	eventually(t, 30*time.Second, "the job done", func() bool {
 		page, _ := svc.Library.Query(library.Query{States: []library.State{library.StateDone}})
 		return len(page) == 1
 	})
@@ -94,7 +94,7 @@ func TestGenerateCtrlEnterRunsASandboxJob(t *testing.T) {
 	if page[0].Prompt != "a golden torus" || page[0].Provider != provider.Sandbox {
 		t.Fatalf("job = %+v", page[0])
 	}
-	eventually(t, 5*time.Second, "the Jobs row done", func() bool {
+	eventually(t, 30*time.Second, "the Jobs row done", func() bool {
 		var done bool
 		fyne.DoAndWait(func() { done = len(mw.jobs.rows) == 1 && mw.jobs.rows[0].State == library.StateDone })
 		return done
@@ -112,7 +112,7 @@ func TestGenerateDropImageAnywhere(t *testing.T) {
 		t.Fatalf("drop switched to %q, want generate", mw.current())
 	}
 	g := mw.generate
-	eventually(t, 5*time.Second, "the dropped image", func() bool {
+	eventually(t, 30*time.Second, "the dropped image", func() bool {
 		var n int
 		fyne.DoAndWait(func() { n = len(g.images) })
 		return n == 1
@@ -125,7 +125,7 @@ func TestGenerateDropImageAnywhere(t *testing.T) {
 	}
 	// A second image is one too many for the Sandbox.
 	mw.onDropped(fyne.NewPos(10, 10), []fyne.URI{storage.NewFileURI(pngFile(t, dir, "b.png"))})
-	eventually(t, 5*time.Second, "the second image", func() bool {
+	eventually(t, 30*time.Second, "the second image", func() bool {
 		var n int
 		fyne.DoAndWait(func() { n = len(g.images) })
 		return n == 2
@@ -141,7 +141,7 @@ func TestGenerateDropImageAnywhere(t *testing.T) {
 	txt := dir + "/notes.txt"
 	writeFile(t, txt, "hello")
 	mw.onDropped(fyne.NewPos(1, 1), []fyne.URI{storage.NewFileURI(txt)})
-	eventually(t, 5*time.Second, "the refusal", func() bool {
+	eventually(t, 30*time.Second, "the refusal", func() bool {
 		var r string
 		fyne.DoAndWait(func() { r = g.reason.Text })
 		return strings.Contains(r, "notes.txt is not an image")
@@ -168,7 +168,7 @@ func TestGenerateMultiViewSlots(t *testing.T) {
 	}
 	dir := t.TempDir()
 	mw.onDropped(fyne.Position{}, []fyne.URI{storage.NewFileURI(pngFile(t, dir, "a.png")), storage.NewFileURI(pngFile(t, dir, "b.png"))})
-	eventually(t, 5*time.Second, "two views filled", func() bool {
+	eventually(t, 30*time.Second, "two views filled", func() bool {
 		var n int
 		fyne.DoAndWait(func() { n = len(g.images) })
 		return n == 2
@@ -204,7 +204,7 @@ func TestGenerateSavesDefaultOptions(t *testing.T) {
 		}
 	}
 	g.onSaveDefaults()
-	eventually(t, 5*time.Second, "saved", func() bool {
+	eventually(t, 30*time.Second, "saved", func() bool {
 		var r string
 		fyne.DoAndWait(func() { r = g.reason.Text })
 		return strings.Contains(r, "now the defaults")

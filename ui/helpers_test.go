@@ -36,6 +36,14 @@ const testPace = 300 * time.Millisecond
 // vault is left out (see withVault).
 func realServices(t *testing.T) *services {
 	t.Helper()
+	return realServicesPaced(t, testPace)
+}
+
+// realServicesPaced is realServices with Sandbox tasks taking pace, for
+// tests that must act on a job while it is still running (at testPace a
+// loaded machine can let it finish first).
+func realServicesPaced(t *testing.T, pace time.Duration) *services {
+	t.Helper()
 	root := t.TempDir()
 	dirs := paths.Dirs{Config: filepath.Join(root, "config"), Data: filepath.Join(root, "data"),
 		Library: filepath.Join(root, "data", "library"), Logs: filepath.Join(root, "logs")}
@@ -48,7 +56,7 @@ func realServices(t *testing.T) *services {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg := provider.NewRegistry(sandbox.New(sandbox.Config{Pace: testPace}))
+	reg := provider.NewRegistry(sandbox.New(sandbox.Config{Pace: pace}))
 	svc := &services{Core: core, Ctx: ctx, Registry: reg, Library: lib, VaultErr: errNotInBuild}
 	r, err := jobs.New(ctx, jobs.Config{Store: lib, Providers: reg})
 	if err != nil {
@@ -89,6 +97,8 @@ func withVault(t *testing.T, svc *services) *keys.Vault {
 }
 
 // eventually polls cond on the test goroutine until it holds or d passes.
+// Callers give d generously (30 s): it only bounds a failure, and a loaded
+// CI machine running packages in parallel can be many times slower.
 func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)

@@ -47,7 +47,7 @@ func TestJobsEmptyState(t *testing.T) {
 }
 
 func TestJobsLiveProgressCancelAndRetry(t *testing.T) {
-	svc := realServices(t)
+	svc := realServicesPaced(t, time.Hour) // still running when Cancel is tapped
 	mw, _ := newTestWindow(t, svc)
 	r := svc.Runner.(*jobs.Runner)
 	j, err := r.Submit(context.Background(), jobs.Spec{Provider: provider.Sandbox, Prompt: "a blue sphere"})
@@ -55,7 +55,7 @@ func TestJobsLiveProgressCancelAndRetry(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The runner's updates reach the list without a reload.
-	eventually(t, 5*time.Second, "the running job listed", func() bool {
+	eventually(t, 30*time.Second, "the running job listed", func() bool {
 		var ok bool
 		fyne.DoAndWait(func() { ok = len(mw.jobs.rows) == 1 && !mw.jobs.rows[0].State.Finished() })
 		return ok
@@ -69,17 +69,17 @@ func TestJobsLiveProgressCancelAndRetry(t *testing.T) {
 		t.Fatalf("no Cancel for a running job; detail: %v", labelsIn(mw.jobs.detail))
 	}
 	test.Tap(cancel)
-	eventually(t, 10*time.Second, "the job cancelled", func() bool {
+	eventually(t, 30*time.Second, "the job cancelled", func() bool {
 		got, err := svc.Library.Get(j.ID)
 		return err == nil && got.State == library.StateCancelled
 	})
-	eventually(t, 5*time.Second, "the row cancelled and the Retry button", func() bool {
+	eventually(t, 30*time.Second, "the row cancelled and the Retry button", func() bool {
 		var b *widget.Button
 		fyne.DoAndWait(func() { b = findButton(mw.jobs.detail, "Retry as a new job") })
 		return b != nil
 	})
 	fyne.DoAndWait(func() { test.Tap(findButton(mw.jobs.detail, "Retry as a new job")) })
-	eventually(t, 5*time.Second, "the retry job", func() bool { return svc.Library.Len() == 2 })
+	eventually(t, 30*time.Second, "the retry job", func() bool { return svc.Library.Len() == 2 })
 	page, _ := svc.Library.Query(library.Query{})
 	var retry library.Job
 	for _, s := range page {
@@ -118,7 +118,7 @@ func TestJobsShowPlainWordErrors(t *testing.T) {
 	}
 	mw, _ := newTestWindow(t, svc)
 	mw.jobs.list.Select(0)
-	eventually(t, 5*time.Second, "the error shown", func() bool {
+	eventually(t, 30*time.Second, "the error shown", func() bool {
 		var ok bool
 		fyne.DoAndWait(func() {
 			ok = anyContains(labelsIn(mw.jobs.detail), "Meshy rejected the key 'Client A' (msy_…9f3a): invalid or revoked. Replace it in Keys.")

@@ -38,7 +38,7 @@ func TestKeysTestAndCreditsAgainstMeshy(t *testing.T) {
 	mw, _ := newTestWindow(t, svc)
 
 	mw.keys.onTest(ka)
-	eventually(t, 10*time.Second, "the test result", func() bool {
+	eventually(t, 30*time.Second, "the test result", func() bool {
 		var m string
 		fyne.DoAndWait(func() { m = mw.keys.message.Text })
 		return strings.Contains(m, "works")
@@ -47,7 +47,7 @@ func TestKeysTestAndCreditsAgainstMeshy(t *testing.T) {
 		t.Fatalf("message = %q", got)
 	}
 	mw.keys.onTest(kb)
-	eventually(t, 10*time.Second, "the failed test", func() bool {
+	eventually(t, 30*time.Second, "the failed test", func() bool {
 		var m string
 		fyne.DoAndWait(func() { m = mw.keys.message.Text })
 		return strings.Contains(m, "rejected")
@@ -72,7 +72,7 @@ func TestKeysTestAndCreditsAgainstMeshy(t *testing.T) {
 		}
 	}
 	g.keySel.SetSelectedIndex(i)
-	eventually(t, 10*time.Second, "credits in the status line", func() bool {
+	eventually(t, 30*time.Second, "credits in the status line", func() bool {
 		var s string
 		fyne.DoAndWait(func() { s = mw.status.Text })
 		return strings.Contains(s, "Key 'Client A' (msy_…1111): 1000 credits")

@@ -33,7 +33,7 @@ func TestKeysAddRenameRotateDeleteOnTheKeychain(t *testing.T) {
 	k := mw.keys
 	const secret = "msy_SECRETsecretSECRET9f3a"
 	k.addKey(provider.Meshy, "Client A", keys.NewSecret(secret), false)
-	eventually(t, 10*time.Second, "the key listed", func() bool {
+	eventually(t, 30*time.Second, "the key listed", func() bool {
 		var n int
 		fyne.DoAndWait(func() { n = len(k.rows) })
 		return n == 1
@@ -56,7 +56,7 @@ func TestKeysAddRenameRotateDeleteOnTheKeychain(t *testing.T) {
 		t.Fatalf("keysFor = %v", got)
 	}
 	k.change(func(v keyVault) (string, error) { _, err := v.Rename(key.ID, "Client B"); return "renamed", err })
-	eventually(t, 10*time.Second, "the rename", func() bool {
+	eventually(t, 30*time.Second, "the rename", func() bool {
 		got, _ := vault.Get(key.ID)
 		return got.Name == "Client B"
 	})
@@ -64,7 +64,7 @@ func TestKeysAddRenameRotateDeleteOnTheKeychain(t *testing.T) {
 		_, err := v.Replace(key.ID, keys.NewSecret("msy_NEWnewNEWnewNEW1234"))
 		return "rotated", err
 	})
-	eventually(t, 10*time.Second, "the rotation", func() bool {
+	eventually(t, 30*time.Second, "the rotation", func() bool {
 		got, _ := vault.Get(key.ID)
 		return got.Fingerprint == "msy_…1234"
 	})
@@ -73,7 +73,7 @@ func TestKeysAddRenameRotateDeleteOnTheKeychain(t *testing.T) {
 		t.Fatalf("keychain secret after rotate: %v %v", s, err)
 	}
 	k.change(func(v keyVault) (string, error) { return "deleted", v.Delete(key.ID) })
-	eventually(t, 10*time.Second, "the delete", func() bool {
+	eventually(t, 30*time.Second, "the delete", func() bool {
 		var n int
 		fyne.DoAndWait(func() { n = len(k.rows) })
 		return n == 0 && len(vault.List()) == 0

@@ -31,7 +31,7 @@ func sandboxScene(t *testing.T) *glb.Scene {
 func frameOf(t *testing.T, v *orbitView, prev *image.NRGBA) *image.NRGBA {
 	t.Helper()
 	var f *image.NRGBA
-	eventually(t, 10*time.Second, "a frame", func() bool {
+	eventually(t, 30*time.Second, "a frame", func() bool {
 		fyne.DoAndWait(func() {
 			if !v.rendering && v.frame != nil && v.frame != prev {
 				f = v.frame

@@ -22,7 +22,7 @@ func TestSettingsSaveWritesTheFile(t *testing.T) {
 	s.thumbSize.SetSelected("512")
 	s.notify.SetChecked(false)
 	test.Tap(s.saveBtn)
-	eventually(t, 5*time.Second, "saved", func() bool {
+	eventually(t, 30*time.Second, "saved", func() bool {
 		var m string
 		fyne.DoAndWait(func() { m = s.message.Text })
 		return strings.HasPrefix(m, "Saved")

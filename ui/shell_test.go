@@ -12,6 +12,7 @@ import (
 func newTestWindow(t *testing.T, svc *services) (*mainWindow, fyne.Window) {
 	t.Helper()
 	a := test.NewTempApp(t)
+	serializeUI(t, a)
 	w := test.NewTempWindow(t, nil)
 	mw := newMainWindow(a, w, nil)
 	if svc != nil {
