@@ -24,7 +24,8 @@ func TestMeshoptFilters(t *testing.T) {
 	// 90° about X: (x, y, z, w) = (√½, 0, 0, √½) with x as the dropped
 	// largest component (index 0): stored y, z, w scaled by √2.
 	q := make([]byte, 8)
-	for k, v := range []int16{0, 0, 32767, 32764 | 0} {
+	// The last value carries the largest component's index (0) in its low two bits.
+	for k, v := range []int16{0, 0, 32767, 32764} {
 		binary.LittleEndian.PutUint16(q[k*2:], uint16(v))
 	}
 	if err := filterQuaternion(q, 8); err != nil {

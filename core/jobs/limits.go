@@ -152,14 +152,13 @@ func (b *bucket) pause(t time.Time) {
 // release hands the slot straight to the first waiter, so a thousand waiting
 // jobs cost one wake-up per release.
 type slots struct {
-	mu       sync.Mutex
-	cap      int // <= 0: unlimited
-	n        int
-	waiters  list.List // of chan struct{}
-	released chan struct{}
+	mu      sync.Mutex
+	cap     int // <= 0: unlimited
+	n       int
+	waiters list.List // of chan struct{}
 }
 
-func newSlots(n int) *slots { return &slots{cap: n, released: make(chan struct{})} }
+func newSlots(n int) *slots { return &slots{cap: n} }
 
 func (s *slots) acquire(ctx context.Context) error {
 	s.mu.Lock()
@@ -204,15 +203,6 @@ func (s *slots) release() {
 		s.n++
 		close(ch)
 	}
-	close(s.released)
-	s.released = make(chan struct{})
-}
-
-// changed is closed at the next release (a task of this provider ended).
-func (s *slots) changed() <-chan struct{} {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.released
 }
 
 // sleep waits d or until ctx ends.

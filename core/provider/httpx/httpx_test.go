@@ -160,7 +160,7 @@ func TestReadRetriesThenSucceeds(t *testing.T) {
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch n.Add(1) {
 		case 1:
-			http.Error(w, `{"message":"busy"}`, 503)
+			http.Error(w, `{"message":"busy"}`, http.StatusServiceUnavailable)
 		case 2:
 			hj, _, _ := w.(http.Hijacker).Hijack()
 			hj.Close() // dropped connection
@@ -211,7 +211,7 @@ func TestReadHonoursRetryAfter(t *testing.T) {
 		if n.Add(1) == 1 {
 			first = time.Now()
 			w.Header().Set("Retry-After", "1")
-			http.Error(w, `{"message":"RateLimitExceeded"}`, 429)
+			http.Error(w, `{"message":"RateLimitExceeded"}`, http.StatusTooManyRequests)
 			return
 		}
 		gap = time.Since(first)
@@ -310,7 +310,7 @@ func TestCreateSentOnce(t *testing.T) {
 			http.Error(w, `{"message":"Internal"}`, 500)
 		}, provider.ErrSubmissionUnknown},
 		{"502 html", func(w http.ResponseWriter, r *http.Request) {
-			http.Error(w, `<html>bad gateway</html>`, 502)
+			http.Error(w, `<html>bad gateway</html>`, http.StatusBadGateway)
 		}, provider.ErrSubmissionUnknown},
 		{"2xx garbage", func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(202)
@@ -318,13 +318,13 @@ func TestCreateSentOnce(t *testing.T) {
 		}, provider.ErrSubmissionUnknown},
 		{"429", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Retry-After", "7")
-			http.Error(w, `{"message":"RateLimitExceeded"}`, 429)
+			http.Error(w, `{"message":"RateLimitExceeded"}`, http.StatusTooManyRequests)
 		}, provider.ErrRateLimited},
 		{"400", func(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, `{"message":"prompt too long"}`, 400)
 		}, provider.ErrInvalidInput},
 		{"402", func(w http.ResponseWriter, r *http.Request) {
-			http.Error(w, `{"message":"Payment Required"}`, 402)
+			http.Error(w, `{"message":"Payment Required"}`, http.StatusPaymentRequired)
 		}, provider.ErrNoCredits},
 	}
 	for _, tc := range cases {
@@ -373,7 +373,7 @@ func TestCreateNotSentIsUnavailable(t *testing.T) {
 }
 
 func TestCreateDeclinedStatus(t *testing.T) {
-	s, n := createServer(t, func(w http.ResponseWriter, r *http.Request) { http.Error(w, "{}", 503) })
+	s, n := createServer(t, func(w http.ResponseWriter, r *http.Request) { http.Error(w, "{}", http.StatusServiceUnavailable) })
 	c := newClient(t, s.URL, func(c *httpx.Config) { c.DeclinedStatuses = []int{503} })
 	_, err := c.Create(context.Background(), cred, httpx.Call{Path: "/c", JSON: 1}, nil)
 	kind(t, err, provider.ErrUnavailable)
