@@ -117,14 +117,19 @@ func keyExit(err error) int {
 	return ExitFailure
 }
 
-// lookupArg resolves NAME (or PROVIDER NAME when two positionals are allowed).
-func lookupArg(e *Env, v *keys.Vault, providerID, ref string) (keys.Key, int) {
+// openKey opens the vault and finds the key a command names: NAME, or
+// PROVIDER NAME when two positionals are allowed.
+func openKey(e *Env, providerID, ref string) (*keys.Vault, keys.Key, int) {
+	v, code := openVault(e)
+	if v == nil {
+		return nil, keys.Key{}, code
+	}
 	k, err := v.Lookup(providerID, ref)
 	if err != nil {
 		e.Errorf("%v", err)
-		return keys.Key{}, keyExit(err)
+		return nil, keys.Key{}, keyExit(err)
 	}
-	return k, ExitOK
+	return v, k, ExitOK
 }
 
 // keyView is one key in --json output: the metadata plus what a screen
@@ -243,11 +248,7 @@ func runKeysShow(e *Env, args []string) int {
 		e.Errorf("usage: meshdrop keys show NAME [--provider P] [--json]")
 		return ExitUsage
 	}
-	v, code := openVault(e)
-	if v == nil {
-		return code
-	}
-	k, code := lookupArg(e, v, *prov, pos[0])
+	_, k, code := openKey(e, *prov, pos[0])
 	if code != ExitOK {
 		return code
 	}
@@ -388,11 +389,7 @@ func runKeysRename(e *Env, args []string) int {
 		e.Errorf("usage: meshdrop keys rename OLD NEW [--provider P]")
 		return ExitUsage
 	}
-	v, code := openVault(e)
-	if v == nil {
-		return code
-	}
-	k, code := lookupArg(e, v, *prov, pos[0])
+	v, k, code := openKey(e, *prov, pos[0])
 	if code != ExitOK {
 		return code
 	}
@@ -416,11 +413,7 @@ func runKeysRotate(e *Env, args []string) int {
 		e.Errorf("usage: meshdrop keys rotate NAME [--provider P] (the new secret from stdin or a hidden prompt)")
 		return ExitUsage
 	}
-	v, code := openVault(e)
-	if v == nil {
-		return code
-	}
-	k, code := lookupArg(e, v, *prov, pos[0])
+	v, k, code := openKey(e, *prov, pos[0])
 	if code != ExitOK {
 		return code
 	}
@@ -460,11 +453,7 @@ func runKeysDelete(e *Env, args []string) int {
 		e.Errorf("usage: meshdrop keys rm NAME [--provider P] [--yes]")
 		return ExitUsage
 	}
-	v, code := openVault(e)
-	if v == nil {
-		return code
-	}
-	k, code := lookupArg(e, v, *prov, pos[0])
+	v, k, code := openKey(e, *prov, pos[0])
 	if code != ExitOK {
 		return code
 	}
@@ -572,11 +561,7 @@ func runKeysTest(e *Env, args []string) int {
 		e.Errorf("usage: meshdrop keys test NAME [--provider P]")
 		return ExitUsage
 	}
-	v, code := openVault(e)
-	if v == nil {
-		return code
-	}
-	k, code := lookupArg(e, v, *prov, pos[0])
+	v, k, code := openKey(e, *prov, pos[0])
 	if code != ExitOK {
 		return code
 	}

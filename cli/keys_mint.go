@@ -145,11 +145,7 @@ func runKeysMint(e *Env, args []string) int {
 		e.Errorf("%v", err)
 		return ExitUsage
 	}
-	v, code := openVault(e)
-	if v == nil {
-		return code
-	}
-	k, code := lookupArg(e, v, *prov, pos[0])
+	v, k, code := openKey(e, *prov, pos[0])
 	if code != ExitOK {
 		return code
 	}
