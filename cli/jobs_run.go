@@ -315,13 +315,7 @@ func runJobsCancel(e *Env, args []string) int {
 		}
 		_ = printJSONLine(e.Stdout, out)
 	}
-	switch {
-	case errors.Is(err, jobs.ErrNotCancel):
-		if !*asJSON {
-			e.Errorf("%v", err)
-		}
-		return ExitFailure
-	case err != nil:
+	if err != nil { // also a job already finished (jobs.ErrNotCancel)
 		if !*asJSON {
 			e.Errorf("%v", err)
 		}
