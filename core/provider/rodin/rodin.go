@@ -389,26 +389,15 @@ func CleanName(name string, i int) string {
 	return out
 }
 
-// Watch implements provider.Provider by polling at the documented pace.
+// Watch implements provider.Provider by polling at the documented pace
+// (never faster than r.poll, at least MinPoll outside tests, also while
+// backing off), reporting only changes of state or progress. Rate limits,
+// an unavailable server and garbled answers are waited out (honouring
+// Retry-After); a key, credit or not-found error ends the watch at once.
 func (r *Rodin) Watch(ctx context.Context, cred provider.Credential, ref provider.TaskRef, fn func(provider.Status)) (provider.Status, error) {
-	var last provider.Status
-	first := true
-	for {
-		st, err := r.Status(ctx, cred, ref)
-		if err != nil {
-			return last, err
-		}
-		if first || st.State != last.State || st.Progress != last.Progress {
-			fn(st)
-		}
-		first, last = false, st
-		if st.State.Terminal() {
-			return st, nil
-		}
-		if err := httpx.Sleep(ctx, r.poll); err != nil {
-			return last, err
-		}
-	}
+	return provider.Poll(ctx, r.poll, func(ctx context.Context) (provider.Status, error) {
+		return r.Status(ctx, cred, ref)
+	}, fn, provider.ReportChanges())
 }
 
 // Fetch implements provider.Provider: result links live on other hosts and

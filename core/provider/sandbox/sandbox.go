@@ -364,30 +364,12 @@ func (s *Sandbox) modelOutput(ref provider.TaskRef) provider.Output {
 	return provider.Output{Kind: provider.OutModel, Format: "glb", Name: "model.glb", URL: u.String()}
 }
 
-// Watch implements provider.Provider by polling the clock.
+// Watch implements provider.Provider by polling the clock, reporting only
+// changes of state, progress or queue position.
 func (s *Sandbox) Watch(ctx context.Context, c provider.Credential, ref provider.TaskRef, fn func(provider.Status)) (provider.Status, error) {
-	var last provider.Status
-	first := true
-	for {
-		st, err := s.Status(ctx, c, ref)
-		if err != nil {
-			return last, err
-		}
-		if fn != nil && (first || st.State != last.State || st.Progress != last.Progress || st.QueuePosition != last.QueuePosition) {
-			fn(st)
-		}
-		first, last = false, st
-		if st.State.Terminal() {
-			return st, nil
-		}
-		t := time.NewTimer(s.cfg.PollEvery)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return last, ctx.Err()
-		case <-t.C:
-		}
-	}
+	return provider.Poll(ctx, s.cfg.PollEvery, func(ctx context.Context) (provider.Status, error) {
+		return s.Status(ctx, c, ref)
+	}, fn, provider.ReportChanges())
 }
 
 // Fetch implements provider.Provider: it builds the model the URL names and

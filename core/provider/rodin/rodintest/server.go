@@ -47,6 +47,33 @@ type Server struct {
 	lastImages  int
 	seq         int
 	hang        chan struct{}
+	statusFails []Failure   // answered, in order, by the next status reads
+	statusAt    []time.Time // when each status read arrived
+}
+
+// Failure is one error answer the status endpoint gives instead of the
+// task's jobs.
+type Failure struct {
+	Code int // HTTP status
+	// RetryAfter is the Retry-After header ("" for none).
+	RetryAfter string
+	// Error and Message fill Rodin's error body {"error":…,"message":…}.
+	Error, Message string
+}
+
+// FailStatus makes the next len(fs) status reads answer with fs, in order,
+// before the task is read (a failed read does not move the task on).
+func (s *Server) FailStatus(fs ...Failure) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.statusFails = append(s.statusFails, fs...)
+}
+
+// StatusTimes is when each status read arrived, in order.
+func (s *Server) StatusTimes() []time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]time.Time(nil), s.statusAt...)
 }
 
 type task struct {
@@ -178,6 +205,16 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.statusReads++
+	s.statusAt = append(s.statusAt, time.Now())
+	if len(s.statusFails) > 0 {
+		f := s.statusFails[0]
+		s.statusFails = s.statusFails[1:]
+		if f.RetryAfter != "" {
+			w.Header().Set("Retry-After", f.RetryAfter)
+		}
+		writeJSON(w, f.Code, map[string]any{"error": f.Error, "message": f.Message})
+		return
+	}
 	t, ok := s.bySub[in.Sub]
 	if !ok {
 		writeJSON(w, http.StatusNotFound, map[string]any{"error": "NOT_FOUND", "message": "subscription not found"})
