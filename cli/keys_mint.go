@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"meshdrop/core/keys"
 	"meshdrop/core/provider"
@@ -20,7 +19,7 @@ import (
 // keyMinter is a provider that can mint its own replacement keys (only
 // genX3D documents a keys API).
 type keyMinter interface {
-	RotateKey(ctx context.Context, cred provider.Credential, r genx3d.RotateRequest) (genx3d.Rotated, error)
+	RotateKey(ctx context.Context, cred provider.Credential, r genx3d.RotateRequest, store genx3d.StoreFunc) (genx3d.Rotated, error)
 }
 
 var _ keyMinter = (*genx3d.GenX3D)(nil)
@@ -29,22 +28,18 @@ const (
 	// defaultMintLifetime is the new key's lifetime without --expires. The
 	// docs give no default or maximum expiry; 90 days is a common policy.
 	defaultMintLifetime = 90 * 24 * time.Hour
-	// mintTimeout bounds the whole exchange (list, mint, check, revoke, check).
+	// mintTimeout bounds the whole exchange (list, mint, check, store, revoke, check).
 	mintTimeout = 2 * time.Minute
 	// mintRemindAhead is how long before the new key expires "rotate by"
 	// falls (or half its lifetime, when that is shorter).
 	mintRemindAhead = 7 * 24 * time.Hour
 	// mintStoreTries is how often storing the minted secret is tried before
-	// falling back to a separate keychain entry: a lost secret cannot be
-	// fetched from the server again.
+	// giving up on it (the adapter then revokes it; the old key still works).
 	mintStoreTries = 3
 	mintStorePause = 500 * time.Millisecond
 	// mintServerName names the new key on the server: Meshdrop, the vault's
 	// name, the date.
 	mintServerName = "Meshdrop %s %s"
-	// mintFallbackName names a separate keychain entry for the new secret
-	// when the original entry cannot take it.
-	mintFallbackName = "%s (minted %s)"
 )
 
 // The usage line is added at package initialisation (before keys.go's init
@@ -158,9 +153,10 @@ func runKeysMint(e *Env, args []string) int {
 		e.Errorf("only genX3D can mint keys through its API; for a %s key, make a new key on the provider's site and store it with 'meshdrop keys rotate %s' (it reads the new secret from stdin or a hidden prompt)", k.Provider, k.Name)
 		return ExitUsage
 	}
-	// Before anything is minted: a new secret that cannot be stored is lost
-	// once the old key is revoked. The keychain must answer, and the key
-	// list must take a write (its note written back unchanged).
+	// Before anything is minted: a new secret that cannot be stored is
+	// revoked again (the old key stays), a wasted mint. The keychain must
+	// answer, and the key list must take a write (its note written back
+	// unchanged).
 	if k.Source == keys.SourceKeychain {
 		if err := v.KeychainStatus(); err != nil {
 			e.Errorf("%v", err)
@@ -194,60 +190,48 @@ func runKeysMint(e *Env, args []string) int {
 	cred := provider.Credential{KeyID: k.ID, Name: k.Name, Secret: old}
 	ctx, cancel := context.WithTimeout(e.Ctx, mintTimeout)
 	defer cancel()
+	// The new secret is stored before the old key is revoked: if it cannot
+	// be, the adapter revokes the new key and the old one keeps working.
+	var nk keys.Key
+	var minted keys.Secret
 	rot, rotErr := minter.RotateKey(ctx, cred, genx3d.RotateRequest{
 		Name:        fmt.Sprintf(mintServerName, k.Name, now.Format(keysTimeLayout)),
 		Permissions: perms,
 		ExpiresAt:   expiry,
 		OldKeyID:    *oldID,
+	}, func(r genx3d.Rotated) error {
+		minted = r.Secret
+		var err error
+		nk, err = storeMinted(v, k, r.Secret)
+		return err
 	})
+	var notStored *genx3d.NotStoredError
+	if errors.As(rotErr, &notStored) {
+		return reportNotStored(e, k, notStored, redact(notStored.Err.Error(), old, minted))
+	}
 	oldLive := errors.Is(rotErr, genx3d.ErrOldKeyNotRevoked)
-	if rotErr != nil && (!oldLive || rot.Secret.IsZero()) {
-		e.Errorf("minting a new key for %q failed: %s", k.Name, redact(rotErr.Error(), old, rot.Secret))
+	if rotErr != nil && !oldLive {
+		e.Errorf("minting a new key for %q failed: %s", k.Name, redact(rotErr.Error(), old, minted))
 		return ExitFailure
 	}
-	if oldLive {
-		// RotateKey also reports ErrOldKeyNotRevoked when the server did
-		// not accept the new key: then the old key, still stored, is the
-		// one that works, and the new one is not stored.
-		newCred := provider.Credential{KeyID: k.ID, Name: k.Name + " (new)", Secret: rot.Secret}
-		if _, berr := p.Balance(ctx, newCred); berr != nil && provider.KindOf(berr) != provider.ErrForbidden && provider.KindOf(berr) != provider.ErrUnsupported {
-			e.Errorf("genX3D made a new key (server ID %s, %s) but does not accept it (%s); %q keeps its old key %s, which still works. "+
-				"Revoke the unusable key %s on the genX3D server.", rot.KeyID, rot.Secret.Fingerprint(),
-				redact(berr.Error(), old, rot.Secret), k.Name, k.Fingerprint, rot.KeyID)
-			return ExitFailure
-		}
+	if _, rerr := v.SetRotateBy(k.ID, remindAt(now, rot.ExpiresAt)); rerr != nil {
+		e.Errorf("warning: could not set the rotate-by date: %v", rerr)
 	}
-	nk, err := storeMinted(v, k, rot.Secret)
-	if err != nil {
-		return reportLostMint(e, k, rot, oldLive, redact(err.Error(), old, rot.Secret))
-	}
-	if nk.ID == k.ID {
-		if _, rerr := v.SetRotateBy(k.ID, remindAt(now, rot.ExpiresAt)); rerr != nil {
-			e.Errorf("warning: could not set the rotate-by date: %v", rerr)
-		}
-		fmt.Fprintf(e.Stdout, "Minted a new genX3D key for %q and stored it in the keychain: %s → %s (server ID %s, expires %s).\n",
-			k.Name, k.Fingerprint, nk.Fingerprint, rot.KeyID, rot.ExpiresAt.Local().Format(keysTimeLayout))
-	} else {
-		e.Errorf("the keychain entry of %q could not take the new secret, so it was stored as a separate key %q (%s, server ID %s). "+
-			"%q still holds the old secret: once the new key works ('meshdrop keys test %s'), delete the old entry ('meshdrop keys rm %s') and rename the new one.",
-			k.Name, nk.Name, nk.Fingerprint, rot.KeyID, k.Name, nk.Name, k.Name)
-	}
+	fmt.Fprintf(e.Stdout, "Minted a new genX3D key for %q and stored it in the keychain: %s → %s (server ID %s, expires %s).\n",
+		k.Name, k.Fingerprint, nk.Fingerprint, rot.KeyID, rot.ExpiresAt.Local().Format(keysTimeLayout))
 	if oldLive {
 		e.Errorf("the old key %s (server ID %s) is STILL LIVE and works for anyone who has it (%s). "+
 			"Revoke key %s yourself in the genX3D server's key management (or DELETE /keys/%s on its API with an admin key), then check with 'meshdrop keys test %s' that the new key works.",
-			k.Fingerprint, rot.OldKeyID, redact(rotErr.Error(), old, rot.Secret), rot.OldKeyID, rot.OldKeyID, nk.Name)
+			k.Fingerprint, rot.OldKeyID, redact(rotErr.Error(), old, minted), rot.OldKeyID, rot.OldKeyID, k.Name)
 		return ExitFailure
 	}
 	fmt.Fprintf(e.Stdout, "Revoked the old key %s (server ID %s).\n", k.Fingerprint, rot.OldKeyID)
-	if nk.ID != k.ID {
-		return ExitFailure
-	}
 	return ExitOK
 }
 
 // storeMinted puts the minted secret in k's keychain entry (Replace records
-// the rotation), trying again a few times; if that keeps failing it tries a
-// separate keychain entry, so the secret is not lost with the process.
+// the rotation, and puts the old secret back if it fails), trying again a few
+// times.
 func storeMinted(v *keys.Vault, k keys.Key, secret keys.Secret) (keys.Key, error) {
 	var err error
 	for try := range mintStoreTries {
@@ -259,29 +243,25 @@ func storeMinted(v *keys.Vault, k keys.Key, secret keys.Secret) (keys.Key, error
 			return nk, nil
 		}
 	}
-	stamp := time.Now().Format("2006-01-02 15.04.05")
-	name := fmt.Sprintf(mintFallbackName, k.Name, stamp)
-	if utf8.RuneCountInString(name) > keys.MaxNameLen {
-		name = fmt.Sprintf(mintFallbackName, "genX3D key", stamp)
-	}
-	nk, aerr := v.Add(k.Provider, name, secret, keys.AddOptions{Note: "minted by 'meshdrop keys mint' to replace " + k.Name})
-	if aerr != nil {
-		return keys.Key{}, fmt.Errorf("%w; and as a separate key: %v", err, aerr)
-	}
-	return nk, nil
+	return keys.Key{}, err
 }
 
-// reportLostMint says what to do when a minted secret could not be stored
-// anywhere: it is never printed, so it is gone with this process.
-func reportLostMint(e *Env, k keys.Key, rot genx3d.Rotated, oldLive bool, why string) int {
-	e.Errorf("genX3D made a new key for %q (server ID %s, %s) but it could not be stored: %s", k.Name, rot.KeyID, rot.Secret.Fingerprint(), why)
-	if oldLive {
-		e.Errorf("the old key %s was not revoked and still works; %q is unchanged. Revoke the new, unstored key %s on the genX3D server, fix the keychain ('meshdrop keys status') and run 'meshdrop keys mint %s' again.",
-			k.Fingerprint, k.Name, rot.KeyID, k.Name)
-		return ExitNoKey
+// reportNotStored says what happened to a minted key that was not kept: the
+// server did not accept it, or it could not be stored. Either way the old
+// key was not revoked and k is unchanged; the new key was revoked unless the
+// server refused that too.
+func reportNotStored(e *Env, k keys.Key, ns *genx3d.NotStoredError, why string) int {
+	fate := fmt.Sprintf("The new key %s was revoked on the server.", ns.KeyID)
+	if !ns.Revoked {
+		fate = fmt.Sprintf("Revoking the new key failed: revoke key %s yourself in the genX3D server's key management.", ns.KeyID)
 	}
-	e.Errorf("the old key %s (server ID %s) was revoked, so %q no longer works. Make a new key in the genX3D server's key management, "+
-		"then store it with 'meshdrop keys rotate %s' once the keychain works ('meshdrop keys status'); revoke the unstored key %s there too.",
-		k.Fingerprint, rot.OldKeyID, k.Name, k.Name, rot.KeyID)
+	if ns.Refused {
+		e.Errorf("genX3D made a new key (server ID %s, %s) but does not accept it (%s); %q keeps its old key %s, which still works. %s",
+			ns.KeyID, ns.Fingerprint, why, k.Name, k.Fingerprint, fate)
+		return ExitFailure
+	}
+	e.Errorf("genX3D made a new key for %q (server ID %s, %s) but it could not be stored: %s", k.Name, ns.KeyID, ns.Fingerprint, why)
+	e.Errorf("the old key %s was not revoked and still works; %q is unchanged. %s Fix the keychain ('meshdrop keys status') and run 'meshdrop keys mint %s' again.",
+		k.Fingerprint, k.Name, fate, k.Name)
 	return ExitNoKey
 }

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -263,13 +264,14 @@ func TestKeysMintChecksStorageFirst(t *testing.T) {
 	}
 }
 
-// Storing fails after the old key was revoked: the secret is not printed,
-// and the message says the key no longer works and what to do.
-func TestKeysMintStoreFailsAfterRevoke(t *testing.T) {
+// Storing fails (the key list breaks while the key is being minted): the
+// new key is revoked, the old one still works and stays in the keychain, and
+// no secret is printed.
+func TestKeysMintStoreFailsBeforeRevoke(t *testing.T) {
 	var e *Env
 	e, srv, admin := mintEnvWith(t, func(h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.Method == http.MethodDelete {
+			if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/keys") {
 				breakKeyList(t, e)
 			}
 			h.ServeHTTP(w, r)
@@ -278,9 +280,55 @@ func TestKeysMintStoreFailsAfterRevoke(t *testing.T) {
 	code, out, errs := run(e, "", "keys", "mint", "Lab")
 	t.Logf("stdout: %sstderr: %s", out, errs)
 	noSecrets(t, out+errs, admin)
-	if code != ExitNoKey || !strings.Contains(errs, "could not be stored") || !strings.Contains(errs, "was revoked") ||
-		!strings.Contains(errs, "keys rotate Lab") || !strings.Contains(errs, "key_2") {
+	if code != ExitNoKey || !strings.Contains(errs, "could not be stored") || !strings.Contains(errs, "still works") ||
+		!strings.Contains(errs, "key_2 was revoked") || !strings.Contains(errs, "keys mint Lab") {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+	if k, _ := srv.KeyBySecret(admin); k.Revoked {
+		t.Fatal("the old key was revoked")
+	}
+	if k, ok := srv.KeyByID("key_2"); !ok || !k.Revoked {
+		t.Fatalf("the unstored new key: %+v (%v)", k, ok)
+	}
+	if _, secret := storedSecret(t, e, "Lab"); secret != admin {
+		t.Fatal("the keychain no longer holds the old, working key")
+	}
+	if _, err := genx3dAdapter(t, e).Balance(context.Background(), provider.Credential{Name: "old", Secret: keys.NewSecret(admin)}); provider.KindOf(err) == provider.ErrUnauthorized {
+		t.Fatalf("old key after a failed mint: %v", err)
+	}
+}
+
+// The old key is revoked only once the keychain holds the new one.
+func TestKeysMintStoresBeforeRevoking(t *testing.T) {
+	var e *Env
+	var mu sync.Mutex
+	var atRevoke string // the keychain's secret for "Lab" when DELETE came
+	e, srv, admin := mintEnvWith(t, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodDelete {
+				if v, err := e.Vault(); err == nil {
+					if k, ok := v.Find(provider.GenX3D, "Lab"); ok {
+						if s, err := v.Secret(k.ID); err == nil {
+							mu.Lock()
+							atRevoke = s.Reveal()
+							mu.Unlock()
+						}
+					}
+				}
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
+	code, out, errs := run(e, "", "keys", "mint", "Lab")
+	_, secret := storedSecret(t, e, "Lab")
+	noSecrets(t, out+errs, admin, secret)
+	if code != ExitOK || srv.Hits("DELETE /keys/{id}") != 1 {
+		t.Fatalf("exit %d, revokes %d\n%s%s", code, srv.Hits("DELETE /keys/{id}"), out, errs)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if atRevoke != secret || secret == admin {
+		t.Fatal("when the old key was revoked the keychain did not yet hold the new one")
 	}
 	if k, _ := srv.KeyBySecret(admin); !k.Revoked {
 		t.Fatal("the old key was not revoked")
@@ -306,7 +354,7 @@ func TestKeysMintNewKeyNotAccepted(t *testing.T) {
 	code, out, errs := run(e, "", "keys", "mint", "Lab")
 	t.Logf("stdout: %sstderr: %s", out, errs)
 	noSecrets(t, out+errs, admin)
-	if code != ExitFailure || !strings.Contains(errs, "does not accept it") || !strings.Contains(errs, "Revoke the unusable key key_2") {
+	if code != ExitFailure || !strings.Contains(errs, "does not accept it") || !strings.Contains(errs, "new key key_2 was revoked") || !strings.Contains(errs, "still works") {
 		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errs)
 	}
 	k, secret := storedSecret(t, e, "Lab")
@@ -315,5 +363,8 @@ func TestKeysMintNewKeyNotAccepted(t *testing.T) {
 	}
 	if old, _ := srv.KeyBySecret(admin); old.Revoked {
 		t.Fatal("the old key was revoked")
+	}
+	if k, ok := srv.KeyByID("key_2"); !ok || !k.Revoked {
+		t.Fatalf("the unusable new key is still live: %+v (%v)", k, ok)
 	}
 }

@@ -313,6 +313,9 @@ func TestForeignDownloadGetsNoKey(t *testing.T) {
 	}
 }
 
+// keep is a store that always succeeds.
+func keep(Rotated) error { return nil }
+
 func TestRotateKey(t *testing.T) {
 	srv, admin := genx3dtest.New()
 	defer srv.Close()
@@ -321,7 +324,7 @@ func TestRotateKey(t *testing.T) {
 	ctx := context.Background()
 	expiry := time.Now().Add(90 * 24 * time.Hour).UTC().Truncate(time.Second)
 	perms := append([]string{genx3dtest.PermAdmin}, DefaultPermissions...)
-	rot, err := g.RotateKey(ctx, cred(admin), RotateRequest{Name: "Meshdrop rotated", Permissions: perms, ExpiresAt: expiry})
+	rot, err := g.RotateKey(ctx, cred(admin), RotateRequest{Name: "Meshdrop rotated", Permissions: perms, ExpiresAt: expiry}, keep)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,7 +344,7 @@ func TestRotateKey(t *testing.T) {
 	}
 
 	// Rotating to a key without the keys permission, naming the old key's ID.
-	scoped, err := g.RotateKey(ctx, cred(rot.Secret.Reveal()), RotateRequest{Name: "scoped", ExpiresAt: expiry, OldKeyID: rot.KeyID})
+	scoped, err := g.RotateKey(ctx, cred(rot.Secret.Reveal()), RotateRequest{Name: "scoped", ExpiresAt: expiry, OldKeyID: rot.KeyID}, keep)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -365,7 +368,7 @@ func TestRotateKey(t *testing.T) {
 	srv.SetLimit(0)
 	// It cannot rotate itself (the keys API needs more): a typed error, nothing minted.
 	keysBefore := srv.Hits("POST /keys")
-	if _, err := g.RotateKey(ctx, cred(scoped.Secret.Reveal()), RotateRequest{Name: "again", ExpiresAt: expiry}); provider.KindOf(err) != provider.ErrForbidden {
+	if _, err := g.RotateKey(ctx, cred(scoped.Secret.Reveal()), RotateRequest{Name: "again", ExpiresAt: expiry}, keep); provider.KindOf(err) != provider.ErrForbidden {
 		t.Fatalf("scoped rotate: %v", err)
 	}
 	if srv.Hits("POST /keys") != keysBefore {
@@ -382,22 +385,22 @@ func TestRotateKeyFailures(t *testing.T) {
 	all := append([]string{genx3dtest.PermAdmin}, DefaultPermissions...)
 
 	// No expiry, or one in the past: refused before anything is sent.
-	if _, err := g.RotateKey(ctx, cred(admin), RotateRequest{Name: "x"}); provider.KindOf(err) != provider.ErrInvalidInput {
+	if _, err := g.RotateKey(ctx, cred(admin), RotateRequest{Name: "x"}, keep); provider.KindOf(err) != provider.ErrInvalidInput {
 		t.Fatalf("no expiry: %v", err)
 	}
 	// The list shows no prefixes: the old key cannot be told apart, so nothing is minted.
-	if _, err := g.RotateKey(ctx, cred(admin), RotateRequest{Name: "x", ExpiresAt: expiry}); provider.KindOf(err) != provider.ErrInvalidInput || srv.Hits("POST /keys") != 0 {
+	if _, err := g.RotateKey(ctx, cred(admin), RotateRequest{Name: "x", ExpiresAt: expiry}, keep); provider.KindOf(err) != provider.ErrInvalidInput || srv.Hits("POST /keys") != 0 {
 		t.Fatalf("unknown old key: %v, mints %d", err, srv.Hits("POST /keys"))
 	}
 	// A lost mint answer: not resent, old key kept and still working.
 	srv.DropNext("POST /keys")
-	_, err := g.RotateKey(ctx, cred(admin), RotateRequest{Name: "x", ExpiresAt: expiry, OldKeyID: "key_1", Permissions: all})
+	_, err := g.RotateKey(ctx, cred(admin), RotateRequest{Name: "x", ExpiresAt: expiry, OldKeyID: "key_1", Permissions: all}, keep)
 	if err == nil || srv.Hits("POST /keys") != 1 || !strings.Contains(err.Error(), "not revoked") {
 		t.Fatalf("lost mint: %v, mints %d", err, srv.Hits("POST /keys"))
 	}
 	// An answer without the secret: the old key is kept.
 	srv.MintShape("no-key")
-	if _, err := g.RotateKey(ctx, cred(admin), RotateRequest{Name: "x", ExpiresAt: expiry, OldKeyID: "key_1", Permissions: all}); provider.KindOf(err) != provider.ErrBadResponse {
+	if _, err := g.RotateKey(ctx, cred(admin), RotateRequest{Name: "x", ExpiresAt: expiry, OldKeyID: "key_1", Permissions: all}, keep); provider.KindOf(err) != provider.ErrBadResponse {
 		t.Fatalf("no secret: %v", err)
 	}
 	if _, err := g.Balance(ctx, cred(admin)); err != nil && provider.KindOf(err) != provider.ErrUnsupported {
@@ -406,7 +409,7 @@ func TestRotateKeyFailures(t *testing.T) {
 	// The revoke fails: the new key is returned with ErrOldKeyNotRevoked.
 	srv.MintShape("wrapped")
 	srv.FailNext("DELETE /keys/{id}", http.StatusBadRequest)
-	rot, err := g.RotateKey(ctx, cred(admin), RotateRequest{Name: "x", ExpiresAt: expiry, OldKeyID: "key_1", Permissions: all})
+	rot, err := g.RotateKey(ctx, cred(admin), RotateRequest{Name: "x", ExpiresAt: expiry, OldKeyID: "key_1", Permissions: all}, keep)
 	if !errors.Is(err, ErrOldKeyNotRevoked) || rot.Secret.IsZero() {
 		t.Fatalf("failed revoke: %+v %v", rot, err)
 	}
@@ -414,7 +417,7 @@ func TestRotateKeyFailures(t *testing.T) {
 		t.Fatal("a secret is in the error")
 	}
 	// A wrong old ID: DELETE says NOT_FOUND, and the old key still works, so it is reported.
-	_, err = g.RotateKey(ctx, cred(admin), RotateRequest{Name: "x", ExpiresAt: expiry, OldKeyID: "key_999", Permissions: all})
+	_, err = g.RotateKey(ctx, cred(admin), RotateRequest{Name: "x", ExpiresAt: expiry, OldKeyID: "key_999", Permissions: all}, keep)
 	if !errors.Is(err, ErrOldKeyNotRevoked) {
 		t.Fatalf("wrong old id: %v", err)
 	}

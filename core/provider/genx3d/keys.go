@@ -177,15 +177,58 @@ func parseMinted(body []byte) (keyEntry, error) {
 	return k, nil
 }
 
+// StoreFunc keeps a minted key (the keychain). RotateKey calls it after
+// the server has accepted the new key and before the old key is revoked; an
+// error makes RotateKey revoke the new key instead. It must not log the secret.
+type StoreFunc func(Rotated) error
+
+// NotStoredError is RotateKey's error when a minted key was not kept: the
+// server did not accept it (store was not called), or store failed. The old
+// key was not revoked and still works; the new key was revoked where the
+// server let it be (Revoked).
+type NotStoredError struct {
+	KeyID       string // the new key's server ID
+	Fingerprint string // the new secret's, for messages
+	Refused     bool   // the server did not accept the new key
+	Revoked     bool   // the new key was revoked: the server refuses it now
+	Err         error  // the store error, or the server's refusal
+}
+
+func (e *NotStoredError) Error() string {
+	what := "could not be stored"
+	if e.Refused {
+		what = "was not accepted by the server"
+	}
+	fate := "it was revoked"
+	if !e.Revoked {
+		fate = fmt.Sprintf("revoking it failed, so revoke key %s on the server", e.KeyID)
+	}
+	return fmt.Sprintf("the new key %s (server ID %s) %s (%v); %s. The old key was not revoked and still works", e.Fingerprint, e.KeyID, what, e.Err, fate)
+}
+
+func (e *NotStoredError) Unwrap() error { return e.Err }
+
+// revokeTimeout bounds the clean-up revoke of a new key that was not kept:
+// it runs even when ctx has ended, since an unstored live key is a leak.
+const revokeTimeout = 30 * time.Second
+
 // RotateKey replaces cred's key with a new scoped key that expires: it finds
 // the old key's ID (unless given), mints the new key with POST /keys, checks
-// the server recognises it, then revokes the old key with DELETE
-// /keys/{key_id}. The old key is never revoked before a working new key is
-// in hand. If the revoke fails the new key is returned with an error
-// wrapping ErrOldKeyNotRevoked: store it, and revoke the old one by hand.
-func (g *GenX3D) RotateKey(ctx context.Context, cred provider.Credential, r RotateRequest) (Rotated, error) {
+// the server recognises it, hands it to store, and only once store returned
+// nil revokes the old key with DELETE /keys/{key_id}. The old key is never
+// revoked before the new key is working and kept.
+//
+// If the new key is refused by the server or store fails, the new key is
+// revoked (best effort, with the old key, which holds the keys permission)
+// and a *NotStoredError is returned: the old key still works. If the revoke
+// of the old key fails, the new key (stored) is returned with an error
+// wrapping ErrOldKeyNotRevoked: revoke the old one by hand.
+func (g *GenX3D) RotateKey(ctx context.Context, cred provider.Credential, r RotateRequest, store StoreFunc) (Rotated, error) {
 	if cred.Secret.IsZero() {
 		return Rotated{}, g.c.Error(provider.ErrInvalidInput, cred, "there is no key to rotate", nil)
+	}
+	if store == nil {
+		return Rotated{}, g.c.Error(provider.ErrInvalidInput, cred, "there is nowhere to store the new key", nil)
 	}
 	name := strings.TrimSpace(r.Name)
 	if name == "" {
@@ -245,11 +288,14 @@ func (g *GenX3D) RotateKey(ctx context.Context, cred provider.Credential, r Rota
 	if minted.id() == oldID {
 		return Rotated{}, g.c.Error(provider.ErrBadResponse, cred, "the server gave the new key the old key's ID; nothing was revoked", nil)
 	}
-	// The new key must be recognised before the old one goes. Its scope may
-	// not include the keys API, so FORBIDDEN still proves it authenticates.
+	// The new key must be recognised before it is kept. Its scope may not
+	// include the keys API, so FORBIDDEN still proves it authenticates.
 	newCred := provider.Credential{Name: cred.Name + " (new)", Secret: out.Secret}
 	if _, err := g.c.Read(ctx, newCred, httpx.Call{Path: "/keys"}, nil); err != nil && provider.KindOf(err) != provider.ErrForbidden {
-		return out, fmt.Errorf("%w: the new key %s was made but the server did not accept it (%v); the old key was kept", ErrOldKeyNotRevoked, out.Secret.Fingerprint(), err)
+		return g.dropNew(ctx, cred, out, true, err)
+	}
+	if err := store(out); err != nil {
+		return g.dropNew(ctx, cred, out, false, err)
 	}
 	_, err = g.c.Read(ctx, cred, httpx.Call{Method: "DELETE", Path: "/keys/" + url.PathEscape(oldID)}, nil)
 	if err != nil && provider.KindOf(err) != provider.ErrNotFound {
@@ -261,4 +307,23 @@ func (g *GenX3D) RotateKey(ctx context.Context, cred provider.Credential, r Rota
 		return out, fmt.Errorf("%w: key %s was asked to be revoked but the old key still works; revoke it on the server", ErrOldKeyNotRevoked, oldID)
 	}
 	return out, nil
+}
+
+// dropNew revokes a minted key that is not kept (refused by the server, or
+// store failed), with the old key, and reports it as a *NotStoredError. The
+// returned Rotated names the keys but holds no secret.
+func (g *GenX3D) dropNew(ctx context.Context, cred provider.Credential, out Rotated, refused bool, why error) (Rotated, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), revokeTimeout)
+	defer cancel()
+	_, err := g.c.Read(ctx, cred, httpx.Call{Method: "DELETE", Path: "/keys/" + url.PathEscape(out.KeyID)}, nil)
+	revoked := false
+	if err == nil || provider.KindOf(err) == provider.ErrNotFound {
+		// As for the old key: only the new key being refused proves it gone.
+		newCred := provider.Credential{Name: cred.Name + " (new)", Secret: out.Secret}
+		_, err = g.c.Read(ctx, newCred, httpx.Call{Path: "/keys"}, nil)
+		revoked = provider.KindOf(err) == provider.ErrUnauthorized
+	}
+	nse := &NotStoredError{KeyID: out.KeyID, Fingerprint: out.Secret.Fingerprint(), Refused: refused, Revoked: revoked, Err: why}
+	out.Secret = keys.Secret{}
+	return out, nse
 }

@@ -120,6 +120,18 @@ func (s *Server) KeyBySecret(secret string) (Key, bool) {
 	return *k, true
 }
 
+// KeyByID returns the key with the server ID id.
+func (s *Server) KeyByID(id string) (Key, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, k := range s.keys {
+		if k.ID == id {
+			return *k, true
+		}
+	}
+	return Key{}, false
+}
+
 // Hits is how many requests matched pattern ("POST /models").
 func (s *Server) Hits(pattern string) int {
 	s.mu.Lock()
