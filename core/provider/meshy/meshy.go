@@ -496,24 +496,17 @@ func (m *Meshy) Fetch(ctx context.Context, c provider.Credential, out provider.O
 	return m.c.Download(ctx, c, out.URL, w)
 }
 
-type balanceAnswer struct {
-	Balance *float64 `json:"balance"`
-}
-
 // Balance implements provider.Provider: GET /v1/balance (free, not rate counted).
 func (m *Meshy) Balance(ctx context.Context, c provider.Credential) (provider.Balance, error) {
-	var ans balanceAnswer
-	if _, err := m.c.Read(ctx, c, httpx.Call{Path: "/v1/balance"}, &ans); err != nil {
+	credits, err := m.c.ReadBalance(ctx, c, "/v1/balance")
+	if err != nil {
 		return provider.Balance{}, err
-	}
-	if ans.Balance == nil {
-		return provider.Balance{}, m.c.Error(provider.ErrBadResponse, c, "the balance answer has no balance", nil)
 	}
 	unit := "credits"
 	if IsTestMode(c) {
 		unit = "credits (test-mode key: spends nothing, returns a sample task)"
 	}
-	return provider.Balance{Credits: *ans.Balance, Unit: unit}, nil
+	return provider.Balance{Credits: credits, Unit: unit}, nil
 }
 
 // Cancel implements provider.Provider. providers.md documents no cancel or

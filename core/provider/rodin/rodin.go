@@ -406,20 +406,13 @@ func (r *Rodin) Fetch(ctx context.Context, cred provider.Credential, out provide
 	return r.c.Download(ctx, cred, out.URL, w)
 }
 
-type balanceAnswer struct {
-	Balance *float64 `json:"balance"`
-}
-
 // Balance implements provider.Provider: GET /v2/check_balance.
 func (r *Rodin) Balance(ctx context.Context, cred provider.Credential) (provider.Balance, error) {
-	var ans balanceAnswer
-	if _, err := r.c.Read(ctx, cred, httpx.Call{Path: "/v2/check_balance"}, &ans); err != nil {
+	credits, err := r.c.ReadBalance(ctx, cred, "/v2/check_balance")
+	if err != nil {
 		return provider.Balance{}, err
 	}
-	if ans.Balance == nil {
-		return provider.Balance{}, r.c.Error(provider.ErrBadResponse, cred, "the balance answer has no balance", nil)
-	}
-	return provider.Balance{Credits: *ans.Balance, Unit: "credits"}, nil
+	return provider.Balance{Credits: credits, Unit: "credits"}, nil
 }
 
 // Cancel implements provider.Provider: the API documents no cancel.
