@@ -43,7 +43,7 @@ func (a *App) Runner() (*jobs.Runner, error) {
 		}
 		r, err := jobs.New(a.Ctx, jobs.Config{
 			Store: lib, Keys: ks, Providers: reg,
-			Settings: a.Settings.Providers,
+			Settings: a.Current().Providers,
 			LockDir:  lockDir,
 			Log:      a.Log.With("part", "jobs"),
 		})

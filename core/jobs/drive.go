@@ -32,7 +32,7 @@ var errStop = errors.New("stop driving")
 // job finishes, the runner closes or something outside this process takes
 // the job over. Every transition is written before the action it guards.
 func (r *Runner) drive(ctx context.Context, rn *run) {
-	p, err := r.providers.Get(rn.current().Provider)
+	p, err := r.providerFor(rn.current())
 	if err != nil {
 		r.fail(rn, "unknown_provider", err.Error())
 		return
@@ -56,6 +56,11 @@ func (r *Runner) drive(ctx context.Context, rn *run) {
 	}
 	for ctx.Err() == nil {
 		j := rn.current()
+		// A task stays with the adapter that created it; a draft takes the
+		// registry's current one (live.go).
+		if cur, err := r.providerFor(j); err == nil {
+			p = cur
+		}
 		var err error
 		switch j.State {
 		case library.StateDraft:
@@ -185,6 +190,12 @@ func (r *Runner) submit(ctx context.Context, rn *run, p provider.Provider) error
 			}
 			return errStop
 		}
+		// The settings may have moved the provider (a new base URL or
+		// region) while this draft waited: its create goes where they say
+		// now, and the job keeps that adapter for the task's life.
+		if cur, err := r.providers.Get(j.Provider); err == nil {
+			p = cur
+		}
 		// Budgets are checked right before sending, against today's spend.
 		estimate := r.estimate(p, req)
 		if j.KeyID != "" {
@@ -217,6 +228,7 @@ func (r *Runner) submit(ctx context.Context, rn *run, p provider.Provider) error
 		// interrupted create would turn an accepted, paid task into
 		// "submission unknown".
 		pl.bucket.gate()
+		r.pin(rn.id, p)
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), CreateTimeout)
 		r.inFlight.Add(1)
 		ref, err := p.Create(cctx, cred, req)

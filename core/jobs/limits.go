@@ -40,7 +40,7 @@ func LimitsFor(caps provider.Capabilities, s settings.Provider) Limits {
 // the pause are taken again after it, never honoured twice.
 type bucket struct {
 	mu          sync.Mutex
-	interval    time.Duration // between permits; 0: unlimited
+	interval    time.Duration // between permits; 0: unlimited (setRate changes it)
 	next        time.Time     // the next free moment
 	pausedUntil time.Time
 
@@ -56,20 +56,45 @@ type bucket struct {
 // second), far more than the 5 % given up here.
 const paceShare = 0.95
 
-func newBucket(rate float64) *bucket {
+func newBucket(rate float64) *bucket { return &bucket{interval: intervalFor(rate)} }
+
+// intervalFor is the spacing of permits at rate per second (0: unlimited).
+func intervalFor(rate float64) time.Duration {
 	if rate <= 0 {
-		return &bucket{}
+		return 0
 	}
-	return &bucket{interval: time.Duration(float64(time.Second) / (rate * paceShare))}
+	return time.Duration(float64(time.Second) / (rate * paceShare))
+}
+
+// setRate changes the pace for permits not yet reserved (the Settings
+// screen, without a restart). The next free moment moves to one new
+// interval after the last permit handed out, so a faster rate takes effect
+// for the very next waiter; a waiter already sleeping until its reserved
+// moment keeps it (it was due by the old rate, which the provider allowed).
+func (b *bucket) setRate(rate float64) {
+	iv := intervalFor(rate)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if iv == b.interval {
+		return
+	}
+	if b.interval > 0 && !b.next.IsZero() {
+		b.next = b.next.Add(iv - b.interval) // last permit + the new interval
+	}
+	b.interval = iv
 }
 
 // wait blocks until a permit is due or ctx ends.
 func (b *bucket) wait(ctx context.Context) error {
-	if b == nil || b.interval <= 0 {
+	if b == nil {
 		return ctx.Err()
 	}
 	for {
 		b.mu.Lock()
+		if b.interval <= 0 {
+			b.mu.Unlock()
+			return ctx.Err()
+		}
 		now := time.Now()
 		if b.next.Before(now) {
 			b.next = now
@@ -102,13 +127,19 @@ func (b *bucket) wait(ctx context.Context) error {
 // providers mean by "N requests per second"), no two closer than half an
 // interval, and none during a pause; late jobs may so catch up.
 func (b *bucket) gate() {
-	if b == nil || b.interval <= 0 {
+	if b == nil {
 		return
 	}
 	b.gateMu.Lock()
 	defer b.gateMu.Unlock()
-	perSecond := max(1, int(float64(time.Second)/float64(b.interval)))
 	for {
+		b.mu.Lock()
+		interval := b.interval
+		b.mu.Unlock()
+		if interval <= 0 {
+			return
+		}
+		perSecond := max(1, int(float64(time.Second)/float64(interval)))
 		now := time.Now()
 		for len(b.sent) > 0 && now.Sub(b.sent[0]) >= time.Second {
 			b.sent = b.sent[1:]
@@ -118,7 +149,7 @@ func (b *bucket) gate() {
 			at = b.sent[0].Add(time.Second)
 		}
 		if n := len(b.sent); n > 0 {
-			if t := b.sent[n-1].Add(b.interval / 2); t.After(at) {
+			if t := b.sent[n-1].Add(interval / 2); t.After(at) {
 				at = t
 			}
 		}
@@ -138,11 +169,11 @@ func (b *bucket) gate() {
 
 // pause stops handing out permits until t (a provider's Retry-After).
 func (b *bucket) pause(t time.Time) {
-	if b == nil || b.interval <= 0 {
+	if b == nil {
 		return
 	}
 	b.mu.Lock()
-	if t.After(b.pausedUntil) {
+	if b.interval > 0 && t.After(b.pausedUntil) {
 		b.pausedUntil = t
 	}
 	b.mu.Unlock()
@@ -187,6 +218,25 @@ func (s *slots) acquire(ctx context.Context) error {
 	}
 }
 
+// setCap changes the cap (the Settings screen, without a restart). Jobs
+// holding a slot keep it: a lower cap is reached as they end, never by
+// stopping one. A higher cap hands the new slots to waiters at once.
+func (s *slots) setCap(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cap = n
+	s.wakeLocked()
+}
+
+// wakeLocked hands free slots to waiters, first come first served.
+func (s *slots) wakeLocked() {
+	for s.waiters.Len() > 0 && (s.cap <= 0 || s.n < s.cap) {
+		ch := s.waiters.Remove(s.waiters.Front()).(chan struct{})
+		s.n++
+		close(ch)
+	}
+}
+
 // force takes a slot without waiting: a resumed task is already at the provider.
 func (s *slots) force() {
 	s.mu.Lock()
@@ -198,11 +248,7 @@ func (s *slots) release() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.n--
-	for s.waiters.Len() > 0 && (s.cap <= 0 || s.n < s.cap) {
-		ch := s.waiters.Remove(s.waiters.Front()).(chan struct{})
-		s.n++
-		close(ch)
-	}
+	s.wakeLocked()
 }
 
 // sleep waits d or until ctx ends.

@@ -268,7 +268,7 @@ func (r *Runner) Reconcile(ctx context.Context, id string) (found bool, err erro
 	if j.State != library.StateUnknown {
 		return false, fmt.Errorf("job %s is %s: %w", id, j.State, ErrNotUnknown)
 	}
-	p, err := r.providers.Get(j.Provider)
+	p, err := r.providerFor(j) // the host the lost create went to, when this process sent it
 	if err != nil {
 		return false, err
 	}

@@ -65,6 +65,7 @@ type Runner struct {
 	wg     sync.WaitGroup
 	mu     sync.Mutex
 	pools  map[string]*pool
+	pins   map[string]provider.Provider // by job: the adapter its task was created with (live.go)
 	active map[string]*run
 	notes  map[string]string // by job: the latest note (kept after the run ends)
 
@@ -128,6 +129,7 @@ func New(ctx context.Context, cfg Config) (*Runner, error) {
 		log: cfg.Log, publishEvery: cfg.PublishEvery,
 		ctx: rctx, stop: stop,
 		pools:  map[string]*pool{},
+		pins:   map[string]provider.Provider{},
 		active: map[string]*run{},
 		notes:  map[string]string{},
 		subs:   map[*subscriber]struct{}{},
@@ -152,12 +154,7 @@ func (r *Runner) pool(providerID string) *pool {
 	if p, ok := r.pools[providerID]; ok {
 		return p
 	}
-	var l Limits
-	if fixed, ok := r.cfg.Limits[providerID]; ok {
-		l = fixed
-	} else if p, err := r.providers.Get(providerID); err == nil {
-		l = LimitsFor(p.Capabilities(), r.cfg.Settings[providerID])
-	}
+	l := r.limitsLocked(providerID)
 	p := &pool{limits: l, slots: newSlots(l.MaxConcurrent), bucket: newBucket(l.RatePerSecond)}
 	r.pools[providerID] = p
 	return p
@@ -253,6 +250,7 @@ func (r *Runner) runJob(rn *run) {
 		rn.cancelOnce.Do(func() { close(rn.cancel) })
 	}
 	r.drive(r.ctx, rn)
+	r.unpin(rn.current())
 	if rn.current().State.Finished() && r.cfg.LockDir != "" {
 		// Nothing drives a finished job again (a reconcile makes a new lock),
 		// so its files go rather than pile up one per job ever run.
