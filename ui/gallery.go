@@ -176,7 +176,7 @@ func (g *galleryScreen) refresh() {
 	if g.svc == nil || g.svc.Library == nil {
 		g.items = nil
 	} else {
-		g.items, _ = g.svc.Library.Query(g.query(time.Now()))
+		g.items, _ = g.svc.Library.Query(g.query(now()))
 	}
 	total := 0
 	if g.svc != nil && g.svc.Library != nil {

@@ -291,8 +291,11 @@ func TestGalleryHoverPlaysATurntable(t *testing.T) {
 	eventually(t, 30*time.Second, "the thumbnail in a cell", func() bool {
 		fyne.DoAndWait(func() {
 			cell = nil
+			// The loaded thumbnail itself: Fyne can fill Image from the
+			// placeholder icon's resource before the thumbnail arrives.
+			thumb, ok := g.thumbs.get(g.items[0].ID)
 			findCells(w.Content(), func(c *galleryCell) {
-				if c.id == g.items[0].ID && c.img.Image != nil {
+				if ok && thumb != nil && c.id == g.items[0].ID && c.img.Image == thumb {
 					cell = c
 				}
 			})
@@ -312,7 +315,7 @@ func TestGalleryHoverPlaysATurntable(t *testing.T) {
 		t.Fatalf("turntable has %d frames", len(frames))
 	}
 	fyne.DoAndWait(cell.MouseOut)
-	time.Sleep(2 * turntableEvery)
+	waitUI(func() { time.Sleep(2 * turntableEvery) }) // a late frame would land now
 	if cell.img.Image != thumb {
 		t.Fatal("leaving the cell did not put the thumbnail back")
 	}

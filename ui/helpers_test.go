@@ -97,8 +97,10 @@ func withVault(t *testing.T, svc *services) *keys.Vault {
 }
 
 // eventually polls cond on the test goroutine until it holds or d passes.
-// Callers give d generously (30 s): it only bounds a failure, and a loaded
-// CI machine running packages in parallel can be many times slower.
+// Between polls the UI thread is free, so the app's fyne.Do calls run (see
+// serial_test.go); cond itself runs on the UI thread. Callers give d
+// generously (30 s): it only bounds a failure, and a loaded CI machine
+// running packages in parallel can be many times slower.
 func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)
@@ -106,7 +108,7 @@ func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out after %v waiting for %s", d, what)
 		}
-		time.Sleep(20 * time.Millisecond)
+		waitUI(func() { time.Sleep(20 * time.Millisecond) })
 	}
 }
 

@@ -263,7 +263,7 @@ func (j *jobsScreen) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	row := o.(*fyne.Container)
 	text := row.Objects[0].(*fyne.Container)
 	text.Objects[0].(*widget.Label).SetText(jobTitle(jb))
-	text.Objects[1].(*widget.Label).SetText(jobLine(jb, time.Now()))
+	text.Objects[1].(*widget.Label).SetText(jobLine(jb, now()))
 	bar := row.Objects[1].(*fyne.Container).Objects[0].(*fyne.Container).Objects[0].(*widget.ProgressBar)
 	if jb.State.Finished() {
 		bar.Hide()
@@ -306,7 +306,7 @@ func (j *jobsScreen) showDetail() {
 	title := widget.NewLabelWithStyle(jobTitle(jb), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	title.Wrapping = fyne.TextWrapWord
 	j.detail.Add(title)
-	j.detail.Add(widget.NewLabel(jobLine(jb, time.Now())))
+	j.detail.Add(widget.NewLabel(jobLine(jb, now())))
 	if jb.Prompt != "" {
 		p := widget.NewLabel("Prompt: " + jb.Prompt)
 		p.Wrapping = fyne.TextWrapWord

@@ -101,7 +101,7 @@ func (k *keysScreen) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 	key := k.rows[i]
 	box := o.(*fyne.Container)
 	box.Objects[0].(*widget.Label).SetText(key.Name)
-	box.Objects[1].(*widget.Label).SetText(keyLine(key, time.Now()))
+	box.Objects[1].(*widget.Label).SetText(keyLine(key, now()))
 }
 
 // keyLine is a key's one-line summary: provider, fingerprint, source, and a
@@ -178,10 +178,10 @@ func (k *keysScreen) showDetail() {
 	if !key.RotateBy.IsZero() {
 		add("Rotate by", key.RotateBy.Local().Format("2 Jan 2006"))
 	}
-	add("This month", k.monthUse(key.ID, time.Now()))
+	add("This month", k.monthUse(key.ID, now()))
 	add("Credits", k.tested[key.ID])
 	k.detail.Add(facts)
-	if r := rotateReminder(key, time.Now()); r != "" {
+	if r := rotateReminder(key, now()); r != "" {
 		l := widget.NewLabel("Time to rotate this key: " + r + ". Make a new key at the provider, then use Rotate.")
 		l.Wrapping = fyne.TextWrapWord
 		l.Importance = widget.WarningImportance

@@ -54,7 +54,7 @@ func opaquePixels(img *image.NRGBA) int {
 
 func TestOrbitViewOrbitsPansZoomsAndFits(t *testing.T) {
 	scene := sandboxScene(t)
-	test.NewTempApp(t)
+	newTestApp(t)
 	v := newOrbitView()
 	w := test.NewTempWindow(t, v)
 	w.Resize(fyne.NewSize(300, 300))
@@ -120,7 +120,7 @@ func TestOrbitViewOrbitsPansZoomsAndFits(t *testing.T) {
 
 func TestOrbitViewCompareDrivesBoth(t *testing.T) {
 	scene := sandboxScene(t)
-	test.NewTempApp(t)
+	newTestApp(t)
 	a, b := newOrbitView(), newOrbitView()
 	a.linked = []*orbitView{b}
 	w := test.NewTempWindow(t, container2(a, b))

@@ -9,20 +9,93 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
 )
 
-// Fyne's test driver runs fyne.Do and fyne.DoAndWait at once on the calling
-// goroutine ("tests all run on a single thread"). The window's own
-// goroutines (a job update, a cancel's answer, a loaded thumbnail) then
-// change widgets at the same moment, which the real driver never lets
-// happen: two status-label refreshes at once crashed
-// TestJobsLiveProgressCancelAndRetry on a loaded machine ("slice bounds out
-// of range" in RichText.Refresh). serializeUI makes those calls take turns,
-// as on the real main loop, so a test sees the app's behaviour rather than a
-// race the test driver adds.
-func serializeUI(t *testing.T, a fyne.App) {
+// The UI thread in tests.
+//
+// On the real driver one goroutine, the main loop, runs every widget change:
+// the window's own code (taps, typing, screen switches) and, in between,
+// the functions other goroutines hand it with fyne.Do. Fyne's test driver
+// has no main loop: fyne.Do and fyne.DoAndWait run at once on the calling
+// goroutine ("tests all run on a single thread"), so a job update, a cancel's
+// answer or a loaded thumbnail changed widgets at the same moment as the
+// test's own taps and reads. That is a race the real driver never lets
+// happen (two status-label refreshes at once crashed
+// TestJobsLiveProgressCancelAndRetry with "slice bounds out of range" in
+// RichText.Refresh, and `go test -race` reported hundreds).
+//
+// So tests get a UI thread: one package-wide lock, uiMu. A test that builds
+// a window (newTestApp, newTestWindow) holds it from then on, exactly as
+// the main loop would be busy running the test's code, and lets go only
+// while it waits (eventually, waitUI) — the moments the main loop would be
+// idle and run queued fyne.Do calls. Every fyne.Do from another goroutine
+// takes the lock (serialDriver), so it runs between the test's steps, never
+// during one. The lock is package-wide, not per app, because goroutines of
+// an earlier test (a debounced search, a thumbnail load) can still be
+// running when the next test starts, and Fyne's caches (text sizes, fonts,
+// themes) are shared by all apps.
+var (
+	uiMu    sync.Mutex
+	uiOwner atomic.Int64 // the goroutine holding uiMu, 0: none
+)
+
+// holdUI makes the calling goroutine the UI thread; the lock is taken once
+// per goroutine, so nested calls do nothing.
+func holdUI() (took bool) {
+	id := goroutineID()
+	if uiOwner.Load() == id {
+		return false
+	}
+	uiMu.Lock()
+	uiOwner.Store(id)
+	return true
+}
+
+// releaseUI lets queued fyne.Do calls run.
+func releaseUI() {
+	uiOwner.Store(0)
+	uiMu.Unlock()
+}
+
+// holdsUI: the calling goroutine is the UI thread.
+func holdsUI() bool { return uiOwner.Load() == goroutineID() }
+
+// waitUI runs wait (a sleep, a blocking call on the core) with the UI
+// thread free, so the app's fyne.Do calls can run meanwhile, and takes the
+// thread back afterwards. Called without the thread, it just waits.
+func waitUI(wait func()) {
+	if !holdsUI() {
+		wait()
+		return
+	}
+	releaseUI()
+	defer holdUI()
+	wait()
+}
+
+// newTestApp starts a test app whose fyne.Do calls take turns with the test
+// on the UI thread, and makes the test's goroutine that thread until the
+// test ends. At the end the thread is released with a fresh (also
+// serialised) app in place, so an earlier test's late goroutines never run
+// fyne.Do outside the lock.
+func newTestApp(t *testing.T) fyne.App {
 	t.Helper()
-	fyne.SetCurrentApp(&serialApp{App: a, drv: &serialDriver{Driver: a.Driver()}})
+	if holdUI() {
+		t.Cleanup(func() {
+			fyne.SetCurrentApp(serialised(test.NewApp()))
+			releaseUI()
+		})
+	}
+	// test.NewApp makes its app current; the serialised one replaces it
+	// at once, with the lock held.
+	a := test.NewApp()
+	fyne.SetCurrentApp(serialised(a))
+	return a
+}
+
+func serialised(a fyne.App) fyne.App {
+	return &serialApp{App: a, drv: &serialDriver{Driver: a.Driver()}}
 }
 
 type serialApp struct {
@@ -34,24 +107,15 @@ func (a *serialApp) Driver() fyne.Driver { return a.drv }
 
 type serialDriver struct {
 	fyne.Driver
-	mu    sync.Mutex
-	owner atomic.Int64 // the goroutine whose call is running, 0: none
 }
 
-// DoFromGoroutine runs fn when no other goroutine's call is running; a call
-// made inside one (fyne.Do within fyne.Do) runs at once.
+// DoFromGoroutine runs fn on the UI thread: at once when the caller is that
+// thread (the test itself, or fyne.Do within fyne.Do), otherwise when the
+// thread is free.
 func (d *serialDriver) DoFromGoroutine(fn func(), _ bool) {
-	id := goroutineID()
-	if d.owner.Load() == id {
-		fn()
-		return
+	if holdUI() {
+		defer releaseUI()
 	}
-	d.mu.Lock()
-	d.owner.Store(id)
-	defer func() {
-		d.owner.Store(0)
-		d.mu.Unlock()
-	}()
 	fn()
 }
 

@@ -9,16 +9,18 @@ import (
 )
 
 // newTestWindow builds the main window on Fyne's test driver, bound to svc.
+// The test goroutine is the UI thread from then on (see serial_test.go).
 func newTestWindow(t *testing.T, svc *services) (*mainWindow, fyne.Window) {
 	t.Helper()
-	a := test.NewTempApp(t)
-	serializeUI(t, a)
+	a := newTestApp(t) // the test is the UI thread from here on
 	w := test.NewTempWindow(t, nil)
 	mw := newMainWindow(a, w, nil)
 	if svc != nil {
 		mw.bind(svc)
 	}
 	w.Resize(fyne.NewSize(defaultWidth, defaultHeight))
+	// Stop the screens' tickers and subscriptions, as closing the window does.
+	t.Cleanup(mw.close)
 	return mw, w
 }
 

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"fmt"
+	"sync/atomic"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -64,4 +66,18 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// fixedNow, when set, is the time the screens show (elapsed times, ETAs,
+// "this month", date filters): tests fix it so rendering masters do not
+// change from run to run. Atomic because the screens read it from the UI
+// goroutine while a test may set it.
+var fixedNow atomic.Pointer[time.Time]
+
+// now is the screens' clock: the wall clock unless a test fixed it.
+func now() time.Time {
+	if t := fixedNow.Load(); t != nil {
+		return *t
+	}
+	return time.Now()
 }
