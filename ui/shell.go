@@ -1,7 +1,10 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
+	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,7 +34,13 @@ const (
 	prefWidth      = "window.width"
 	prefHeight     = "window.height"
 	prefLastScreen = "window.screen"
+	prefX          = "window.x" // top-left corner of the frame, desktop pixels
+	prefY          = "window.y"
 )
+
+// noPosition stands for "no position saved" in the int preferences (any real
+// position, even on a monitor left of or above the main one, is far from it).
+const noPosition = math.MinInt32
 
 // EnvScreen picks the first screen, overriding the remembered one; the
 // screenshot script uses it to photograph each screen.
@@ -41,8 +50,10 @@ const EnvScreen = "MESHDROP_SCREEN"
 const defaultWidth, defaultHeight = 1100, 720
 
 // mainWindow is the window's frame: navigation between the screens, the
-// status line and the shortcuts. Window position is not remembered: Fyne
-// 2.7 has no API to read or set it (the window manager places the window).
+// status line and the shortcuts. It remembers the window's size, last screen
+// and position. Fyne 2.7 has no API for the position, so it goes through the
+// native window (winpos_*.go: X11 and Windows; elsewhere the window manager
+// places the window).
 type mainWindow struct {
 	app fyne.App
 	win fyne.Window
@@ -93,7 +104,95 @@ func newMainWindow(a fyne.App, w fyne.Window, core *app.App) *mainWindow {
 		first = env
 	}
 	mw.show(first)
+
+	// Size and position are saved while the native window exists and the
+	// main loop runs: when the window is closed (Fyne calls OnClosed before
+	// destroying it) and whenever the app loses focus (Fyne also calls that
+	// on Quit, e.g. SIGTERM, when the window had focus). Fyne writes the
+	// preferences file once more when the loop stops; values set after
+	// ShowAndRun returns (close) may miss that write, and the window is gone.
+	w.SetOnClosed(mw.rememberPlacement)
+	a.Lifecycle().SetOnExitedForeground(mw.rememberPlacement)
+	// Restored once the main loop starts: Show (in ShowAndRun) creates and
+	// maps the native window synchronously before the loop, so the window
+	// exists by then, and it is moved before the first frames are drawn.
+	a.Lifecycle().SetOnStarted(mw.restorePosition)
 	return mw
+}
+
+// rememberPlacement saves the window's size and where its frame is (UI
+// goroutine). Where the position cannot be read (not supported here, window
+// gone, no X server) the last saved one is kept.
+func (mw *mainWindow) rememberPlacement() {
+	values := mw.sizeValues()
+	if x, y, err := windowPosition(mw.win); err == nil {
+		values[prefX], values[prefY] = x, y
+	}
+	setPreferences(mw.app.Preferences(), values)
+}
+
+// rememberSize saves the canvas size (not before it has one).
+func (mw *mainWindow) rememberSize() {
+	setPreferences(mw.app.Preferences(), mw.sizeValues())
+}
+
+// sizeValues is the canvas size as preference values (none before it has
+// a size).
+func (mw *mainWindow) sizeValues() map[string]any {
+	values := map[string]any{}
+	if size := mw.win.Canvas().Size(); size.Width > 0 && size.Height > 0 {
+		values[prefWidth], values[prefHeight] = float64(size.Width), float64(size.Height)
+	}
+	return values
+}
+
+// setPreferences sets int and float64 preferences together. Fyne writes its
+// preferences file on the first change and defers changes made in the next
+// 100 ms; at exit, its file watcher can reload the first write over the
+// deferred values (seen here: x saved, y lost, in 3 closes out of 18). So
+// the values go in with one change notification, so one write, through the
+// WriteValues that Fyne's preferences have (the app's and the test
+// driver's), and only when one differs; one Set per value otherwise.
+func setPreferences(p fyne.Preferences, values map[string]any) {
+	changed := false
+	for k, v := range values {
+		switch v := v.(type) {
+		case int:
+			changed = changed || p.IntWithFallback(k, noPosition) != v
+		case float64:
+			changed = changed || p.FloatWithFallback(k, math.NaN()) != v
+		}
+	}
+	if !changed {
+		return
+	}
+	if batch, ok := p.(interface{ WriteValues(func(map[string]any)) }); ok {
+		batch.WriteValues(func(stored map[string]any) { maps.Copy(stored, values) })
+		return
+	}
+	for k, v := range values {
+		switch v := v.(type) {
+		case int:
+			p.SetInt(k, v)
+		case float64:
+			p.SetFloat(k, v)
+		}
+	}
+}
+
+// restorePosition moves the window back to its saved position (UI
+// goroutine), unless that position is on no screen now (a monitor was
+// unplugged): then the window manager's placement stands.
+func (mw *mainWindow) restorePosition() {
+	p := mw.app.Preferences()
+	x, y := p.IntWithFallback(prefX, noPosition), p.IntWithFallback(prefY, noPosition)
+	if x == noPosition || y == noPosition {
+		return
+	}
+	err := moveWindow(mw.win, x, y)
+	if err != nil && !errors.Is(err, errPositionUnsupported) && !errors.Is(err, errOffScreen) {
+		fyne.LogError("Could not put the window back where it was", err)
+	}
 }
 
 // openInBackground opens the core's stores off the UI goroutine and binds the
@@ -124,13 +223,11 @@ func (mw *mainWindow) bind(svc *services) {
 	}
 }
 
-// close remembers the window's size and stops the screens' subscriptions.
+// close remembers the window's size once more and stops the screens'
+// subscriptions (after ShowAndRun; see rememberPlacement for why the
+// placement is saved before).
 func (mw *mainWindow) close() {
-	size := mw.win.Canvas().Size()
-	if size.Width > 0 && size.Height > 0 {
-		mw.app.Preferences().SetFloat(prefWidth, float64(size.Width))
-		mw.app.Preferences().SetFloat(prefHeight, float64(size.Height))
-	}
+	mw.rememberSize()
 	mw.jobs.stop()
 	mw.gallery.stop()
 }
