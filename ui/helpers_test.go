@@ -44,6 +44,13 @@ func realServices(t *testing.T) *services {
 // loaded machine can let it finish first).
 func realServicesPaced(t *testing.T, pace time.Duration) *services {
 	t.Helper()
+	return realServicesWith(t, sandbox.New(sandbox.Config{Pace: pace}))
+}
+
+// realServicesWith is realServices with this Sandbox and more providers
+// (e.g. Meshy on a loopback server) registered for the runner too.
+func realServicesWith(t *testing.T, sb *sandbox.Sandbox, more ...provider.Provider) *services {
+	t.Helper()
 	root := t.TempDir()
 	dirs := paths.Dirs{Config: filepath.Join(root, "config"), Data: filepath.Join(root, "data"),
 		Library: filepath.Join(root, "data", "library"), Logs: filepath.Join(root, "logs")}
@@ -56,7 +63,7 @@ func realServicesPaced(t *testing.T, pace time.Duration) *services {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg := provider.NewRegistry(sandbox.New(sandbox.Config{Pace: pace}))
+	reg := provider.NewRegistry(append([]provider.Provider{sb}, more...)...)
 	svc := &services{Core: core, Ctx: ctx, Registry: reg, Library: lib, VaultErr: errNotInBuild}
 	r, err := jobs.New(ctx, jobs.Config{Store: lib, Providers: reg})
 	if err != nil {

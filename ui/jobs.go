@@ -313,7 +313,13 @@ func (j *jobsScreen) showDetail() {
 		j.detail.Add(p)
 	}
 	if jb.KeyName != "" {
-		j.detail.Add(widget.NewLabel(fmt.Sprintf("Key: %s (%s)", jb.KeyName, jb.KeyFP)))
+		// The list's rows come from summaries, which have no fingerprint:
+		// it shows once the whole record is read.
+		key := "Key: " + jb.KeyName
+		if jb.KeyFP != "" {
+			key += " (" + jb.KeyFP + ")"
+		}
+		j.detail.Add(widget.NewLabel(key))
 	}
 	if len(jb.Stages) > 0 {
 		j.detail.Add(widget.NewLabel("Stage: " + jb.Stages[len(jb.Stages)-1].Name))
