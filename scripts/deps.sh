@@ -7,7 +7,7 @@ set -euo pipefail
 what=${1:-build}
 
 build_pkgs=(gcc pkg-config libgl1-mesa-dev xorg-dev libgtk-3-dev)
-test_pkgs=(gnome-keyring dbus-x11 libsecret-tools)
+test_pkgs=(gnome-keyring dbus-x11 libsecret-tools xvfb)
 shot_pkgs=(xvfb imagemagick xdotool)
 
 pkgs=("${build_pkgs[@]}")
@@ -55,6 +55,7 @@ if [ "$what" != build ]; then
   command -v gnome-keyring-daemon >/dev/null 2>&1 || need+=("gnome-keyring")
   command -v dbus-run-session >/dev/null 2>&1 || need+=("dbus (dbus-run-session)")
   command -v secret-tool >/dev/null 2>&1 || need+=("secret-tool (Fedora: libsecret; Arch: libsecret)")
+  command -v Xvfb >/dev/null 2>&1 || need+=("Xvfb (Fedora: xorg-x11-server-Xvfb; Arch: xorg-server-xvfb)")
 fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "This is not Debian or Ubuntu, so Meshdrop cannot install its build dependencies itself." >&2

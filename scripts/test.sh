@@ -18,7 +18,7 @@ MESHDROP_NODE_MODULES=$(scripts/tools.sh)
 export MESHDROP_NODE_MODULES
 
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+trap '[ -n "${xvfb_pid:-}" ] && kill "$xvfb_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 export HOME=$tmp/home MESHDROP_HOME=$tmp/meshdrop
 mkdir -p "$HOME"
 unset XDG_CONFIG_HOME XDG_DATA_HOME XDG_CACHE_HOME XDG_RUNTIME_DIR DBUS_SESSION_BUS_ADDRESS
@@ -26,7 +26,23 @@ unset XDG_CONFIG_HOME XDG_DATA_HOME XDG_CACHE_HOME XDG_RUNTIME_DIR DBUS_SESSION_
 unset MESHY_API_KEY TRIPO_API_KEY RODIN_API_KEY HYPER3D_API_KEY GENX3D_API_KEY
 unset MESHDROP_MESHY_URL MESHDROP_TRIPO_URL MESHDROP_RODIN_URL MESHDROP_GENX3D_URL
 # Tests that need the real keychain or the validator fail instead of skipping.
-export MESHDROP_REQUIRE_KEYCHAIN=1 MESHDROP_REQUIRE_VALIDATOR=1
+export MESHDROP_REQUIRE_KEYCHAIN=1 MESHDROP_REQUIRE_VALIDATOR=1 MESHDROP_REQUIRE_X11=1
+
+# A private X server, without a window manager, for the window-position tests
+# in ui; only they get it (MESHDROP_TEST_DISPLAY), so they never touch the
+# user's desktop and no other test sees an X server. Xvfb picks a free number.
+if command -v Xvfb >/dev/null 2>&1; then
+  Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$tmp/xdisplay" >"$tmp/xvfb.log" 2>&1 &
+  xvfb_pid=$!
+  for _ in $(seq 100); do [ -s "$tmp/xdisplay" ] && break; sleep 0.1; done
+  if [ -s "$tmp/xdisplay" ]; then
+    MESHDROP_TEST_DISPLAY=:$(cat "$tmp/xdisplay"); export MESHDROP_TEST_DISPLAY
+  else
+    echo "note: Xvfb did not start, the X11 tests will fail: $(cat "$tmp/xvfb.log")" >&2
+  fi
+else
+  echo "note: Xvfb is missing (Debian/Ubuntu: apt-get install xvfb), the X11 tests will fail" >&2
+fi
 
 # The layering rule: nothing under core/ imports Fyne.
 if go list -deps ./core/... | grep '^fyne.io/'; then
@@ -42,7 +58,7 @@ core_pkgs=$(go list ./core/...)
 other_pkgs=$(go list ./... | grep -v '^meshdrop/core' || true)
 
 # shellcheck disable=SC2016
-exec dbus-run-session -- bash -c '
+dbus-run-session -- bash -c '
   set -euo pipefail
   printf "\n" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
   status=0

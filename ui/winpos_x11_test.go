@@ -12,14 +12,22 @@ import (
 	"meshdrop/ui/internal/x11test"
 )
 
-// EnvRequireX11 makes the X11 tests fail instead of skipping when no X
-// server can be reached (scripts/test.sh sets it and starts Xvfb).
-const EnvRequireX11 = "MESHDROP_REQUIRE_X11"
+// X11 test settings (scripts/test.sh sets both and starts Xvfb).
+const (
+	// EnvRequireX11 makes the X11 tests fail instead of skipping when no X
+	// server can be reached.
+	EnvRequireX11 = "MESHDROP_REQUIRE_X11"
+	// EnvTestDisplay is the X display for these tests, instead of $DISPLAY.
+	EnvTestDisplay = "MESHDROP_TEST_DISPLAY"
+)
 
-// openTestWindow opens a plain Xlib window on $DISPLAY, or skips (fails
-// under MESHDROP_REQUIRE_X11=1) when there is no X server.
+// openTestWindow opens a plain Xlib window on the test display, or skips
+// (fails under MESHDROP_REQUIRE_X11=1) when there is no X server.
 func openTestWindow(t *testing.T, x, y, w, h int) *x11test.Window {
 	t.Helper()
+	if d := os.Getenv(EnvTestDisplay); d != "" {
+		t.Setenv("DISPLAY", d)
+	}
 	win, err := x11test.Open(x, y, w, h)
 	if err != nil {
 		if os.Getenv(EnvRequireX11) == "1" {
