@@ -50,6 +50,7 @@ func NewAt(ctx context.Context, dirs paths.Dirs, verbose bool) (*App, error) {
 		return nil, fmt.Errorf("cannot open the log in %s: %w", dirs.Logs, err)
 	}
 	st, serr := settings.Load(dirs.Config)
+	dirs.Library = libraryDir(dirs, st)
 	a := &App{Ctx: ctx, Dirs: dirs, Settings: st, Log: log}
 	a.close = append(a.close, func() { closer.Close() })
 	if serr != nil {

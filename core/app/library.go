@@ -9,7 +9,8 @@ import (
 
 const libraryName = "library"
 
-// Library returns the job library in Dirs.Library, opened on first use with
+// Library returns the job library in Dirs.Library (settings' LibraryDir
+// when the library was moved), opened on first use with
 // render.ThumbnailFile as its thumbnailer at the size chosen in Settings. Damaged job files met while
 // opening are moved aside by the library; they are logged here and listed
 // by its Problems.
@@ -19,12 +20,21 @@ func (a *App) Library() (*library.Library, error) {
 		if size < 32 || size > 2048 {
 			size = render.DefaultThumbSize
 		}
-		l, err := library.Open(a.Dirs.Library, library.Config{
+		dir := a.LibraryDir()
+		lk, err := a.shareLibrary(dir)
+		if err != nil {
+			return nil, nil, fmt.Errorf("cannot open the library: %w", err)
+		}
+		l, err := library.Open(dir, library.Config{
 			Thumbnail:     render.ThumbnailFile,
 			ThumbnailSize: size,
 		})
 		if err != nil {
+			lk.unlock()
 			return nil, nil, fmt.Errorf("cannot open the library: %w", err)
+		}
+		if lk != nil {
+			libraryLocks.Store(l, lk)
 		}
 		for _, p := range l.Problems() {
 			a.Log.Warn("library", "problem", p.String())
@@ -33,6 +43,7 @@ func (a *App) Library() (*library.Library, error) {
 			if err := l.Close(); err != nil {
 				a.Log.Warn("library", "close", err)
 			}
+			releaseLibrary(l)
 		}, nil
 	})
 	if err != nil {

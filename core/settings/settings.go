@@ -35,6 +35,9 @@ type Settings struct {
 	Notifications   *bool                        `json:"notifications,omitempty"`
 	MaxJSONBytes    int64                        `json:"max_json_bytes,omitempty"`
 	MaxFileBytes    int64                        `json:"max_file_bytes,omitempty"`
+	// LibraryDir is where the library lives when it was moved (an absolute
+	// path; empty: <data>/library). core/app's MoveLibrary sets it.
+	LibraryDir string `json:"library_dir,omitempty"`
 }
 
 // CurrentVersion is the schema version written by this build.

@@ -1,0 +1,263 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"meshdrop/core/jobs"
+	"meshdrop/core/library"
+	"meshdrop/core/paths"
+	"meshdrop/core/settings"
+)
+
+// libraryLockFile in Dirs.Data is held shared by every process with the
+// library open and exclusively by a process moving it, so a move never
+// pulls the library from under the window or a running command.
+const libraryLockFile = "library.lock"
+
+// defaultLibraryName is the library's folder in Dirs.Data (paths.Resolve).
+const defaultLibraryName = "library"
+
+// ErrJobsRunning is returned by MoveLibrary while jobs are being driven.
+var ErrJobsRunning = errors.New("jobs are running")
+
+// ErrLibraryInUse is returned by MoveLibrary while another Meshdrop process
+// has the library open.
+var ErrLibraryInUse = errors.New("the library is open in another Meshdrop")
+
+// moveMu makes moves in one process take turns.
+var moveMu sync.Mutex
+
+// libraryLocks holds each open library's shared lock until it is closed.
+var libraryLocks sync.Map // *library.Library → *fileLock
+
+// libraryDir is where the library is for these settings: settings'
+// LibraryDir when it is set (an absolute path), else the default folder.
+func libraryDir(d paths.Dirs, st settings.Settings) string {
+	if st.LibraryDir != "" && filepath.IsAbs(st.LibraryDir) {
+		return filepath.Clean(st.LibraryDir)
+	}
+	return d.Library
+}
+
+// LibraryDir is the library's folder now (MoveLibrary changes it).
+func (a *App) LibraryDir() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.Dirs.Library
+}
+
+// shareLibrary takes the shared library lock for an open library and checks
+// that a library moved elsewhere is still there: a missing folder (a disk
+// not connected) is an error, not a new empty library.
+func (a *App) shareLibrary(dir string) (*fileLock, error) {
+	if st := a.Current(); st.LibraryDir != "" {
+		if !filepath.IsAbs(st.LibraryDir) {
+			a.Log.Warn("library", "problem", "library_dir in settings is not a full path; the default folder is used", "library_dir", st.LibraryDir)
+		} else if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("the library folder %s is missing: if it is on a disk that is not connected, connect it and start Meshdrop again; to start an empty library there, create the folder", dir)
+		}
+	}
+	lk, busy, err := tryFileLock(filepath.Join(a.Dirs.Data, libraryLockFile), false)
+	if err != nil {
+		// A lock file we cannot make must not stop the library opening.
+		a.Log.Warn("library lock", "err", err)
+		return nil, nil
+	}
+	if busy {
+		return nil, errors.New("another Meshdrop is moving the library right now; try again when the move has finished")
+	}
+	return lk, nil
+}
+
+// releaseLibrary drops an open library's shared lock (once).
+func releaseLibrary(l *library.Library) {
+	if v, ok := libraryLocks.LoadAndDelete(l); ok {
+		v.(*fileLock).unlock()
+	}
+}
+
+// MoveResult is what a finished MoveLibrary did.
+type MoveResult struct {
+	From, To string
+	Copied   bool // copied to another disk (else renamed)
+	Files    int
+	Bytes    int64
+	// Warnings did not stop the move: a model already different from its
+	// record, an old folder that could not be removed (with its path).
+	Warnings []string
+}
+
+// MoveLibrary moves the library to dst (a new or empty folder) and records
+// the new place in the settings, so the next Library and Runner open there.
+// It refuses while jobs are running here or in another Meshdrop process,
+// and while another process has the library open. This App's library and
+// runner are closed first (screens must drop what they hold and ask again).
+// On any error the library stays where it was and in use. progress may be
+// nil; its error stops the move.
+func (a *App) MoveLibrary(dst string, progress func(library.MoveProgress) error) (MoveResult, error) {
+	moveMu.Lock()
+	defer moveMu.Unlock()
+	abs, err := filepath.Abs(dst)
+	if err != nil || strings.TrimSpace(dst) == "" {
+		return MoveResult{}, fmt.Errorf("cannot move the library to %q: give a folder", dst)
+	}
+	dst = filepath.Clean(abs)
+	src := a.LibraryDir()
+	res := MoveResult{From: src, To: dst}
+
+	// Nobody may open the library or the runner while it moves: callers
+	// asking wait, then open at the new place.
+	release := a.hold(runnerName, libraryName)
+	defer release()
+
+	a.mu.Lock()
+	r, _ := a.cache[runnerName].(*jobs.Runner)
+	l, _ := a.cache[libraryName].(*library.Library)
+	a.mu.Unlock()
+	if n := a.runningJobs(r); n > 0 {
+		return res, fmt.Errorf("%s; wait for them or cancel them, then move the library: %w", plural(n, "1 job is running", "%d jobs are running"), ErrJobsRunning)
+	}
+	a.mu.Lock()
+	delete(a.cache, runnerName)
+	delete(a.cache, libraryName)
+	a.mu.Unlock()
+	// The registered close functions run again at Close: both are no-ops then.
+	if r != nil {
+		r.Close()
+	}
+	if l != nil {
+		if err := l.Close(); err != nil {
+			a.Log.Warn("library", "close", err)
+		}
+		releaseLibrary(l)
+	}
+	lk, busy, err := tryFileLock(filepath.Join(a.Dirs.Data, libraryLockFile), true)
+	if err != nil {
+		a.Log.Warn("library lock", "err", err)
+	}
+	if busy {
+		return res, fmt.Errorf("the library is open in another Meshdrop window or command; close it, then move the library: %w", ErrLibraryInUse)
+	}
+	defer lk.unlock()
+
+	a.Log.Info("library move", "from", src, "to", dst)
+	m, err := library.Move(src, dst, library.MoveOptions{Progress: progress})
+	if err != nil {
+		a.Log.Warn("library move", "err", err)
+		return res, err
+	}
+	if err := a.recordLibraryDir(dst); err != nil {
+		if uerr := m.Undo(); uerr != nil {
+			return res, fmt.Errorf("%v; and %v", err, uerr)
+		}
+		return res, fmt.Errorf("the library was not moved: %w (it stays in %s)", err, src)
+	}
+	res.Copied, res.Files, res.Bytes, res.Warnings = m.Copied, m.Files, m.Bytes, m.Warnings
+	if err := m.Finish(); err != nil {
+		res.Warnings = append(res.Warnings, err.Error())
+	}
+	a.Log.Info("library moved", "to", dst, "copied", m.Copied, "files", m.Files, "bytes", m.Bytes)
+	return res, nil
+}
+
+// recordLibraryDir saves dst as the library's place in the settings file
+// and in force here. It is SaveSettings for one field, written under the
+// same lock from the settings in force then (so a save at the same time is
+// not undone), without SaveSettings' wait for a runner being made: the move
+// holds the runner, and nothing else changes that the open stores use.
+func (a *App) recordLibraryDir(dst string) error {
+	settingsMu.Lock()
+	defer settingsMu.Unlock()
+	st := a.Current()
+	st.LibraryDir = dst
+	if dst == filepath.Join(a.Dirs.Data, defaultLibraryName) {
+		st.LibraryDir = "" // back home: nothing to remember
+	}
+	if err := settings.Save(a.Dirs.Config, st); err != nil {
+		return fmt.Errorf("could not save settings in %s: %w", a.Dirs.Config, err)
+	}
+	a.mu.Lock()
+	a.Settings = st
+	a.Dirs.Library = dst
+	a.mu.Unlock()
+	return nil
+}
+
+// runningJobs counts the jobs being driven: by this process's runner and,
+// through their lock files, by any other Meshdrop process.
+func (a *App) runningJobs(r *jobs.Runner) int {
+	ids := map[string]bool{}
+	if r != nil {
+		for _, id := range r.Active() {
+			ids[id] = true
+		}
+	}
+	dir := filepath.Join(a.Dirs.Data, LockDirName)
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		id, ok := strings.CutSuffix(e.Name(), ".lock")
+		if !ok || e.IsDir() || ids[id] {
+			continue
+		}
+		lk, busy, err := tryFileLock(filepath.Join(dir, e.Name()), true)
+		if err != nil {
+			continue
+		}
+		if busy {
+			ids[id] = true
+			continue
+		}
+		lk.unlock()
+	}
+	return len(ids)
+}
+
+// hold marks names as being made, so getters asking for them wait until
+// the returned func is called and then make them afresh. Name a store
+// before the stores its maker opens (the runner before the library): a
+// runner being made waits for the library, so holding the library first
+// and then waiting for that runner would wait forever.
+func (a *App) hold(names ...string) (release func()) {
+	done := make(chan struct{})
+	a.mu.Lock()
+	for _, name := range names {
+		for {
+			wait, busy := a.making[name]
+			if !busy {
+				break
+			}
+			a.mu.Unlock()
+			<-wait
+			a.mu.Lock()
+		}
+		if a.making == nil {
+			a.making = map[string]chan struct{}{}
+		}
+		a.making[name] = done
+	}
+	a.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			a.mu.Lock()
+			for _, name := range names {
+				delete(a.making, name)
+			}
+			a.mu.Unlock()
+			close(done)
+		})
+	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return fmt.Sprintf(many, n)
+}
