@@ -41,6 +41,32 @@ type MoveProgress struct {
 	TotalBytes int64
 }
 
+// String says where the move is, for people: "copying 3 of 12 files
+// (1.2 MB of 40.0 MB)".
+func (p MoveProgress) String() string {
+	switch p.Phase {
+	case MoveRenaming:
+		return "moving the folder"
+	case MoveCounting:
+		return "measuring the library"
+	}
+	return fmt.Sprintf("%s %d of %d files (%s of %s)", p.Phase, p.Files, p.TotalFiles, humanBytes(p.Bytes), humanBytes(p.TotalBytes))
+}
+
+// Fraction is how far the current phase is, 0 to 1 (0 while unknown).
+func (p MoveProgress) Fraction() float64 {
+	if p.TotalBytes > 0 {
+		return float64(p.Bytes) / float64(p.TotalBytes)
+	}
+	if p.TotalFiles > 0 {
+		return float64(p.Files) / float64(p.TotalFiles)
+	}
+	return 0
+}
+
+// HumanBytes writes a size for people ("12.3 MB").
+func HumanBytes(n int64) string { return humanBytes(n) }
+
 // MoveOptions tune Move. The zero value works.
 type MoveOptions struct {
 	// Progress hears of each file (and of each phase's start). A non-nil
