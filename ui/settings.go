@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"maps"
+	"os"
 	"strconv"
 	"strings"
 
@@ -47,6 +48,7 @@ type settingsScreen struct {
 	providers   []providerFields
 	budgets     []budgetFields
 	saveBtn     *widget.Button
+	moveBtn     *widget.Button // "Move…" the library
 	message     *widget.Label
 	provIDs     []string
 }
@@ -80,15 +82,18 @@ func (s *settingsScreen) bind(svc *services) {
 		return widget.NewLabelWithStyle(t, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	}
 
-	// Library location.
-	lib := s.core.Dirs.Library
+	// Library location, and moving it (library_move.go).
+	lib := s.core.LibraryDir()
 	s.body.Add(bold("Library"))
 	loc := widget.NewLabel(lib)
 	loc.Wrapping = fyne.TextWrapBreak
 	open := widget.NewButtonWithIcon("Show folder", theme.FolderOpenIcon(), func() { openPath(s.mw.app, lib) })
-	s.body.Add(container.NewBorder(nil, nil, nil, open, loc))
-	// core has no "move the library" operation yet; say how to use another place.
-	hint := widget.NewLabel(fmt.Sprintf("To keep the library elsewhere, start Meshdrop with %s set to a folder; moving it from here is not supported yet.", paths.EnvHome))
+	s.moveBtn = widget.NewButtonWithIcon("Move…", theme.FolderNewIcon(), s.onMoveLibrary)
+	s.body.Add(container.NewBorder(nil, nil, nil, container.NewHBox(open, s.moveBtn), loc))
+	hint := widget.NewLabel("Move puts every model, its inputs and thumbnail in another folder (another disk too) and remembers the place.")
+	if os.Getenv(paths.EnvHome) != "" {
+		hint.SetText(fmt.Sprintf("%s is set: a move is remembered in that folder's settings.", paths.EnvHome))
+	}
 	hint.Wrapping = fyne.TextWrapWord
 	hint.Importance = widget.LowImportance
 	s.body.Add(hint)
