@@ -7,6 +7,7 @@ package ui
 #include <stdlib.h>
 #include <X11/Xlib.h>
 #include <X11/Xatom.h>
+#include <X11/Xutil.h>
 #include <X11/extensions/Xrandr.h>
 
 // Xlib's default error handler exits the process. A window ID can go stale
@@ -88,22 +89,22 @@ static Window mdTopLevel(Display *d, Window w) {
 	}
 }
 
-// mdFramePosition: the top-left corner of w's frame relative to the root
-// window. 1 on success.
-static int mdFramePosition(Display *d, Window w, int *x, int *y) {
+// mdPlacement reads where w's client area is (cx, cy, root coordinates)
+// and how far its frame reaches left of and above it (left, top; 0 without
+// a window manager). 1 on success.
+static int mdPlacement(Display *d, Window w, int *cx, int *cy, int *left, int *top) {
 	XWindowAttributes a;
 	if (!XGetWindowAttributes(d, w, &a)) {
 		return 0;
 	}
-	int cx = 0, cy = 0;
 	Window child = None;
-	if (!XTranslateCoordinates(d, w, a.root, 0, 0, &cx, &cy, &child)) {
+	if (!XTranslateCoordinates(d, w, a.root, 0, 0, cx, cy, &child)) {
 		return 0;
 	}
-	long left = 0, top = 0;
-	if (mdFrameExtents(d, w, &left, &top)) {
-		*x = cx - (int)left;
-		*y = cy - (int)top;
+	long l = 0, t = 0;
+	if (mdFrameExtents(d, w, &l, &t)) {
+		*left = (int)l;
+		*top = (int)t;
 		return 1;
 	}
 	Window frame = mdTopLevel(d, w);
@@ -116,8 +117,45 @@ static int mdFramePosition(Display *d, Window w, int *x, int *y) {
 	if (!XGetGeometry(d, frame, &root, &fx, &fy, &fw, &fh, &border, &depth)) {
 		return 0;
 	}
-	*x = fx;
-	*y = fy;
+	*left = *cx - fx;
+	*top = *cy - fy;
+	return 1;
+}
+
+// mdFramePosition: the top-left corner of w's frame relative to the root
+// window. 1 on success.
+static int mdFramePosition(Display *d, Window w, int *x, int *y) {
+	int cx = 0, cy = 0, left = 0, top = 0;
+	if (!mdPlacement(d, w, &cx, &cy, &left, &top)) {
+		return 0;
+	}
+	*x = cx - left;
+	*y = cy - top;
+	return 1;
+}
+
+// mdMoveFrame asks for w's frame's top-left corner at x, y. Window managers
+// read a move request by the window's gravity (ICCCM 4.1.2.3): for the
+// default NorthWest it is the frame's corner, for Static (which GLFW sets on
+// every window) the client area's, so there the frame's size is added.
+// Other gravities are taken as NorthWest. 1 on success.
+static int mdMoveFrame(Display *d, Window w, int x, int y) {
+	XSizeHints hints;
+	long supplied = 0;
+	int gravity = NorthWestGravity;
+	if (XGetWMNormalHints(d, w, &hints, &supplied) && (hints.flags & PWinGravity)) {
+		gravity = hints.win_gravity;
+	}
+	if (gravity == StaticGravity) {
+		int cx = 0, cy = 0, left = 0, top = 0;
+		if (!mdPlacement(d, w, &cx, &cy, &left, &top)) {
+			return 0;
+		}
+		x += left;
+		y += top;
+	}
+	XMoveWindow(d, w, x, y);
+	XFlush(d);
 	return 1;
 }
 
@@ -185,9 +223,12 @@ import (
 // Without a window manager the window is its own top level.
 //
 // Setting: XMoveWindow on the client window. Under a window manager this is a
-// configure request, and ICCCM window managers place the frame's top-left
-// corner at the requested spot for the default NorthWest gravity, which is
-// what reading returns; without one the window itself moves there.
+// configure request, read by the window's gravity (ICCCM): with the default
+// NorthWest the frame's top-left corner goes to the requested spot; with
+// Static, which GLFW sets on its windows, the client area's does, so the
+// frame's left and top size are added (without that the window crept down
+// by its title bar at every start under Openbox). Without a window manager
+// the window itself moves there.
 //
 // Screens: RandR 1.5 monitors (each plugged-in monitor's rectangle); on a
 // server without RandR 1.5 the root window (all monitors' bounding box, so a
@@ -273,8 +314,9 @@ func x11MoveFrame(win uintptr, x, y int) error {
 		if !onSomeScreen(readScreens(d), x, y) {
 			return fmt.Errorf("%w: %d,%d", errOffScreen, x, y)
 		}
-		C.XMoveWindow(d, C.Window(win), C.int(x), C.int(y))
-		C.XFlush(d)
+		if C.mdMoveFrame(d, C.Window(win), C.int(x), C.int(y)) == 0 {
+			return fmt.Errorf("cannot move X window %#x (X error %d)", win, int(C.mdXError()))
+		}
 		return nil
 	})
 }

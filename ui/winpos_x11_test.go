@@ -23,12 +23,12 @@ const (
 
 // openTestWindow opens a plain Xlib window on the test display, or skips
 // (fails under MESHDROP_REQUIRE_X11=1) when there is no X server.
-func openTestWindow(t *testing.T, x, y, w, h int) *x11test.Window {
+func openTestWindow(t *testing.T, x, y, w, h int, staticGravity bool) *x11test.Window {
 	t.Helper()
 	if d := os.Getenv(EnvTestDisplay); d != "" {
 		t.Setenv("DISPLAY", d)
 	}
-	win, err := x11test.Open(x, y, w, h)
+	win, err := x11test.Open(x, y, w, h, staticGravity)
 	if err != nil {
 		if os.Getenv(EnvRequireX11) == "1" {
 			t.Fatalf("%v: %s=1 needs an X server (scripts/test.sh starts Xvfb)", err, EnvRequireX11)
@@ -76,28 +76,33 @@ func waitPosition(t *testing.T, id uintptr, want image.Point) {
 	t.Fatalf("window frame at %v, want %v", got, want)
 }
 
+// Both gravities: the default, and GLFW's (under a window manager a move
+// request means the frame's corner for one, the client area's for the
+// other; without one they behave alike).
 func TestX11MoveAndReadBack(t *testing.T) {
-	win := openTestWindow(t, 10, 20, 300, 200)
-	screen := screenOf(t)
+	for _, static := range []bool{false, true} {
+		win := openTestWindow(t, 10, 20, 300, 200, static)
+		screen := screenOf(t)
 
-	if _, _, err := x11FramePosition(win.ID); err != nil {
-		t.Fatalf("x11FramePosition of a new window: %v", err)
-	}
-	for _, p := range []image.Point{
-		{200, 150},
-		{screen.Max.X - 300, screen.Max.Y - 200},
-		{-10, 0}, // corner just off the left edge: the title bar is still on screen
-		{200, 150},
-	} {
-		if err := x11MoveFrame(win.ID, p.X, p.Y); err != nil {
-			t.Fatalf("x11MoveFrame(%v): %v", p, err)
+		if _, _, err := x11FramePosition(win.ID); err != nil {
+			t.Fatalf("x11FramePosition of a new window: %v", err)
 		}
-		waitPosition(t, win.ID, p)
+		for _, p := range []image.Point{
+			{200, 150},
+			{screen.Max.X - 300, screen.Max.Y - 200},
+			{-10, 0}, // corner just off the left edge: the title bar is still on screen
+			{200, 150},
+		} {
+			if err := x11MoveFrame(win.ID, p.X, p.Y); err != nil {
+				t.Fatalf("static gravity %v: x11MoveFrame(%v): %v", static, p, err)
+			}
+			waitPosition(t, win.ID, p)
+		}
 	}
 }
 
 func TestX11RefusesOffScreen(t *testing.T) {
-	win := openTestWindow(t, 0, 0, 300, 200)
+	win := openTestWindow(t, 0, 0, 300, 200, true)
 	screen := screenOf(t)
 	if err := x11MoveFrame(win.ID, 200, 150); err != nil {
 		t.Fatalf("x11MoveFrame(200,150): %v", err)
@@ -130,14 +135,14 @@ func TestX11RefusesOffScreen(t *testing.T) {
 // A window that no longer exists is an error, not Xlib's default handler
 // exiting the process.
 func TestX11GoneWindowIsAnError(t *testing.T) {
-	win := openTestWindow(t, 0, 0, 100, 100)
+	win := openTestWindow(t, 0, 0, 100, 100, false)
 	id := win.ID
 	win.Close()
 	if _, _, err := x11FramePosition(id); err == nil {
 		t.Error("x11FramePosition of a destroyed window: no error")
 	}
 	// The connection and error handler were restored: a live window still works.
-	live := openTestWindow(t, 30, 40, 100, 100)
+	live := openTestWindow(t, 30, 40, 100, 100, true)
 	if err := x11MoveFrame(live.ID, 60, 70); err != nil {
 		t.Fatalf("x11MoveFrame after the error: %v", err)
 	}
