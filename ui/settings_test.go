@@ -142,7 +142,7 @@ func TestSettingsMoveLibrary(t *testing.T) {
 	if err == nil || !strings.Contains(s.message.Text, "The library was not moved") || !strings.Contains(s.message.Text, "choose a new or empty folder") {
 		t.Fatalf("move into a full folder: %v, message %q", err, s.message.Text)
 	}
-	if mw.svc.Library == nil || mw.svc.Library.Dir() != dirs.Library || mw.svc.Library.Len() != 2 {
+	if mw.svc.Library != oldLib || mw.svc.Library.Dir() != dirs.Library || mw.svc.Library.Len() != 2 {
 		t.Fatalf("after a refused move the window has library %v", mw.svc.Library)
 	}
 

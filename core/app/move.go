@@ -120,6 +120,9 @@ func (a *App) MoveLibrary(dst string, progress func(library.MoveProgress) error)
 	r, _ := a.cache[runnerName].(*jobs.Runner)
 	l, _ := a.cache[libraryName].(*library.Library)
 	a.mu.Unlock()
+	if err := library.CheckMoveTarget(src, dst); err != nil {
+		return res, err
+	}
 	if n := a.runningJobs(r); n > 0 {
 		return res, fmt.Errorf("%s; wait for them or cancel them, then move the library: %w", plural(n, "1 job is running", "%d jobs are running"), ErrJobsRunning)
 	}

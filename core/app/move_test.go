@@ -279,6 +279,7 @@ func TestMoveLibraryRefusals(t *testing.T) {
 	dirs := moveDirs(root)
 	a := newMoveApp(t, dirs)
 	jobs := importModels(t, a, 1)
+	before, _ := a.Library()
 	busy := filepath.Join(root, "busy")
 	os.MkdirAll(filepath.Join(busy, "x"), 0o700)
 	for _, c := range []struct{ dst, want string }{
@@ -293,6 +294,10 @@ func TestMoveLibraryRefusals(t *testing.T) {
 	l, err := a.Library()
 	if err != nil || l.Dir() != dirs.Library || a.Current().LibraryDir != "" {
 		t.Fatalf("after refusals: %v", err)
+	}
+	// A bad target is refused before anything is closed.
+	if l != before {
+		t.Fatal("a refused target closed and re-opened the library")
 	}
 	checkLibrary(t, l, jobs)
 }

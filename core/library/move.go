@@ -123,7 +123,7 @@ func Move(src, dst string, opt MoveOptions) (*Moved, error) {
 	if !sfi.IsDir() {
 		return nil, fmt.Errorf("cannot move the library: %s is not a folder", src)
 	}
-	if err := checkMoveTarget(src, dst); err != nil {
+	if err := CheckMoveTarget(src, dst); err != nil {
 		return nil, err
 	}
 	createdNew, err := prepareTarget(dst)
@@ -204,10 +204,11 @@ func (m *Moved) undoTarget() {
 	}
 }
 
-// checkMoveTarget refuses targets that cannot hold the library: the same
-// folder, a folder inside it (or holding it), a file, a non-empty folder
-// that is not a partial copy.
-func checkMoveTarget(src, dst string) error {
+// CheckMoveTarget refuses targets that cannot hold the library at src: the
+// same folder, a folder inside it (or holding it), a file, a non-empty
+// folder that is not a partial copy. Move checks again; callers use it to
+// refuse before they close anything.
+func CheckMoveTarget(src, dst string) error {
 	rs, rd := realPath(src), realPath(dst)
 	if rs == rd {
 		return fmt.Errorf("the library is already in %s", dst)
