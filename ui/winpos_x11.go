@@ -226,7 +226,7 @@ import (
 // configure request, read by the window's gravity (ICCCM): with the default
 // NorthWest the frame's top-left corner goes to the requested spot; with
 // Static, which GLFW sets on its windows, the client area's does, so the
-// frame's left and top size are added (without that the window crept down
+// frame's left and top size are added (without that the window crept up
 // by its title bar at every start under Openbox). Without a window manager
 // the window itself moves there.
 //

@@ -132,6 +132,46 @@ func TestX11RefusesOffScreen(t *testing.T) {
 	}
 }
 
+// A position on a monitor that is no longer there (but inside the root
+// window, which still spans where it was) is refused: the screens are the
+// monitors, not the root window.
+func TestX11RefusesUnpluggedMonitor(t *testing.T) {
+	win := openTestWindow(t, 0, 0, 300, 200, true)
+	if os.Getenv(EnvTestDisplay) == "" {
+		t.Skipf("changes the X server's monitors: runs only on a private server (%s, set by scripts/test.sh)", EnvTestDisplay)
+	}
+	root := screenOf(t)
+	left := image.Rect(0, 0, root.Dx()/2, root.Dy())
+	restore, err := x11test.SetMonitor("MESHDROP_TEST_LEFT", left.Min.X, left.Min.Y, left.Dx(), left.Dy())
+	if err != nil {
+		t.Fatalf("SetMonitor: %v", err)
+	}
+	t.Cleanup(restore)
+
+	screens, err := x11Screens()
+	if err != nil {
+		t.Fatalf("x11Screens: %v", err)
+	}
+	if len(screens) != 1 || screens[0] != left {
+		t.Fatalf("x11Screens = %v, want only the left half %v", screens, left)
+	}
+	onRightHalf := image.Pt(left.Max.X+100, 100)
+	if err := x11MoveFrame(win.ID, onRightHalf.X, onRightHalf.Y); !errors.Is(err, errOffScreen) {
+		t.Errorf("x11MoveFrame(%v) with the right half unplugged = %v, want errOffScreen", onRightHalf, err)
+	}
+	if err := x11MoveFrame(win.ID, 100, 100); err != nil {
+		t.Fatalf("x11MoveFrame(100,100) on the left monitor: %v", err)
+	}
+	waitPosition(t, win.ID, image.Pt(100, 100))
+
+	// Plugged back in: the right half is fine again.
+	restore()
+	if err := x11MoveFrame(win.ID, onRightHalf.X, onRightHalf.Y); err != nil {
+		t.Fatalf("x11MoveFrame(%v) with the monitor back: %v", onRightHalf, err)
+	}
+	waitPosition(t, win.ID, onRightHalf)
+}
+
 // A window that no longer exists is an error, not Xlib's default handler
 // exiting the process.
 func TestX11GoneWindowIsAnError(t *testing.T) {

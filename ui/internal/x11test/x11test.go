@@ -6,9 +6,45 @@
 package x11test
 
 /*
-#cgo LDFLAGS: -lX11
+#cgo LDFLAGS: -lX11 -lXrandr
+#include <stdlib.h>
 #include <X11/Xlib.h>
 #include <X11/Xutil.h>
+#include <X11/extensions/Xrandr.h>
+
+// mdSetMonitor makes a RandR 1.5 monitor named name, at x, y, w×h, out of
+// the screen's first output, which replaces the output's own monitor (as
+// `xrandr --setmonitor name w/mmxh/mm+x+y OUTPUT` does). 1 on success.
+static int mdSetMonitor(Display *d, const char *name, int x, int y, int w, int h) {
+	Window root = DefaultRootWindow(d);
+	XRRScreenResources *res = XRRGetScreenResources(d, root);
+	if (res == NULL) {
+		return 0;
+	}
+	if (res->noutput < 1) {
+		XRRFreeScreenResources(res);
+		return 0;
+	}
+	XRRMonitorInfo *m = XRRAllocateMonitor(d, 1);
+	m->name = XInternAtom(d, name, False);
+	m->x = x;
+	m->y = y;
+	m->width = w;
+	m->height = h;
+	m->mwidth = w / 4; // millimetres: any plausible size
+	m->mheight = h / 4;
+	m->outputs[0] = res->outputs[0];
+	XRRSetMonitor(d, root, m);
+	XSync(d, False);
+	XFree(m);
+	XRRFreeScreenResources(res);
+	return 1;
+}
+
+static void mdDeleteMonitor(Display *d, const char *name) {
+	XRRDeleteMonitor(d, DefaultRootWindow(d), XInternAtom(d, name, False));
+	XSync(d, False);
+}
 
 static Window mdCreateMapped(Display *d, int x, int y, int w, int h, int staticGravity) {
 	int s = DefaultScreen(d);
@@ -40,6 +76,8 @@ import "C"
 import (
 	"errors"
 	"os"
+	"sync"
+	"unsafe"
 )
 
 // Window is a mapped top-level window on its own display connection.
@@ -73,4 +111,30 @@ func (w *Window) Close() {
 	C.XDestroyWindow(w.d, C.Window(w.ID))
 	C.XCloseDisplay(w.d)
 	w.d = nil
+}
+
+// SetMonitor replaces the X server's monitor with one named name covering
+// only x, y, w×h of the screen, as if the rest were on a monitor that has
+// been unplugged. The returned function puts the server back. It changes the
+// whole server's monitors: use it on a private test server only. restore
+// may be called more than once.
+func SetMonitor(name string, x, y, w, h int) (restore func(), err error) {
+	d := C.XOpenDisplay(nil)
+	if d == nil {
+		return nil, errors.New("cannot open the X display " + `"` + os.Getenv("DISPLAY") + `"`)
+	}
+	cname := C.CString(name)
+	if C.mdSetMonitor(d, cname, C.int(x), C.int(y), C.int(w), C.int(h)) == 0 {
+		C.free(unsafe.Pointer(cname))
+		C.XCloseDisplay(d)
+		return nil, errors.New("the X server has no RandR output to make a monitor of")
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			C.mdDeleteMonitor(d, cname)
+			C.free(unsafe.Pointer(cname))
+			C.XCloseDisplay(d)
+		})
+	}, nil
 }
