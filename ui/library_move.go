@@ -21,9 +21,13 @@ import (
 const libraryFolderName = "Meshdrop library"
 
 // moveTarget is where the library goes for the folder people picked: that
-// folder when it is new or empty (or holds a copy cut short), else a
+// folder when it is new or empty (or holds a copy cut short, or is the
+// library itself: the move then says it is already there), else a
 // "Meshdrop library" folder inside it, so that choosing "Documents" works.
-func moveTarget(picked string) string {
+func moveTarget(picked, current string) string {
+	if filepath.Clean(picked) == filepath.Clean(current) {
+		return picked
+	}
 	ents, err := os.ReadDir(picked)
 	if err != nil || len(ents) == 0 {
 		return picked
@@ -45,7 +49,7 @@ func (s *settingsScreen) onMoveLibrary() {
 	}
 	start := filepath.Dir(s.core.LibraryDir())
 	chooseFolder(s.mw.win, "Choose where to keep the library", start, func(picked string) {
-		s.confirmMove(moveTarget(picked))
+		s.confirmMove(moveTarget(picked, s.core.LibraryDir()))
 	})
 }
 

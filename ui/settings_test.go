@@ -147,9 +147,16 @@ func TestSettingsMoveLibrary(t *testing.T) {
 	}
 
 	// Choosing that folder in the dialog puts the library inside it.
-	dst := moveTarget(full)
+	dst := moveTarget(full, dirs.Library)
 	if dst != filepath.Join(full, libraryFolderName) {
 		t.Fatalf("target for a full folder: %s", dst)
+	}
+	if got := moveTarget(dirs.Library, dirs.Library); got != dirs.Library {
+		t.Fatalf("target for the library's own folder: %s", got)
+	}
+	empty := t.TempDir()
+	if got := moveTarget(empty, dirs.Library); got != empty {
+		t.Fatalf("target for an empty folder: %s", got)
 	}
 	if err := moveAndWait(t, s, dst); err != nil {
 		t.Fatalf("move: %v (%s)", err, s.message.Text)
