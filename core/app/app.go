@@ -117,14 +117,26 @@ func (a *App) Current() settings.Settings {
 	return a.Settings
 }
 
-// SaveSettings writes the settings and keeps them as the current ones.
+// SaveSettings writes the settings, keeps them as the current ones and
+// applies them to the open provider registry and job runner at once (no
+// restart): see applySettings in providers.go. Settings whose adapters
+// cannot be built (a plain-http base URL to another machine, an unknown
+// Tripo region) are refused before anything is written.
 func (a *App) SaveSettings(s settings.Settings) error {
+	settingsMu.Lock()
+	defer settingsMu.Unlock()
+	old := a.Current()
+	changed, err := changedProviders(old, s, a.Log)
+	if err != nil {
+		return err
+	}
 	if err := settings.Save(a.Dirs.Config, s); err != nil {
 		return fmt.Errorf("could not save settings in %s: %w", a.Dirs.Config, err)
 	}
 	a.mu.Lock()
 	a.Settings = s
 	a.mu.Unlock()
+	a.applySettings(s, changed)
 	return nil
 }
 
