@@ -67,10 +67,14 @@ func (a *App) shareLibrary(dir string) (*fileLock, error) {
 	if err != nil {
 		// A lock file we cannot make must not stop the library opening.
 		a.Log.Warn("library lock", "err", err)
-		return nil, nil
-	}
-	if busy {
+		lk = nil
+	} else if busy {
 		return nil, errors.New("another Meshdrop is moving the library right now; try again when the move has finished")
+	}
+	// With no move running, a marker in the recorded folder is a move's
+	// last step cut short: the copy there was complete and checked.
+	if old, found, err := library.FinishInterruptedMove(dir); found {
+		a.Log.Warn("library move: the last step of an earlier move was cut short; the library in its new folder is complete, and the old folder can be deleted by hand", "library", dir, "old_folder", old, "err", err)
 	}
 	return lk, nil
 }

@@ -301,3 +301,46 @@ func TestMoveLibraryRefusals(t *testing.T) {
 	}
 	checkLibrary(t, l, jobs)
 }
+
+// TestMoveCutShortAtTheLastStep: a process that ended after recording the
+// new place but before removing the copy's marker and the old folder
+// leaves a complete library at the new place; the next start uses it,
+// clears the marker and leaves the old folder for the person to delete.
+func TestMoveCutShortAtTheLastStep(t *testing.T) {
+	root := t.TempDir()
+	dirs := moveDirs(root)
+	a := newMoveApp(t, dirs)
+	jobs := importModels(t, a, 2)
+	a.Close()
+	dst := filepath.Join(root, "new")
+	// The move's steps up to recording the place, then the "crash".
+	if _, err := library.Move(dirs.Library, dst, library.MoveOptions{ForceCopy: true}); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := settings.Load(dirs.Config)
+	st.LibraryDir = dst
+	if err := settings.Save(dirs.Config, st); err != nil {
+		t.Fatal(err)
+	}
+	b := newMoveApp(t, dirs)
+	l, err := b.Library()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Dir() != dst {
+		t.Fatalf("library opened in %s", l.Dir())
+	}
+	checkLibrary(t, l, jobs)
+	if _, err := os.Stat(filepath.Join(dst, library.MovingMarker)); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("the marker is still there: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dirs.Library, jobs[0].ID, "job.json")); err != nil {
+		t.Fatalf("the old folder was removed without asking: %v", err)
+	}
+	// Another move from the new place works as usual.
+	if _, err := b.MoveLibrary(filepath.Join(root, "third"), nil); err != nil {
+		t.Fatal(err)
+	}
+	l, _ = b.Library()
+	checkLibrary(t, l, jobs)
+}

@@ -22,6 +22,38 @@ import (
 // caller has switched to the new place.
 const MovingMarker = ".meshdrop-move-in-progress"
 
+// The marker's text: what it means for people, then the old folder.
+const (
+	markerText = "Meshdrop is copying its library here. Until the copy is finished the library in use is the old one;\nmoving the library here again clears this unfinished copy.\n"
+	markerFrom = "from="
+)
+
+// FinishInterruptedMove completes a move whose last step was cut short
+// (the process ended between recording the new place and Finish): call it
+// only for the folder the library is recorded in. A marker found there is
+// removed and the old folder it names is returned, for the caller to
+// report (it is not removed: only the person knows nothing else went there).
+func FinishInterruptedMove(dir string) (old string, found bool, err error) {
+	p := filepath.Join(dir, MovingMarker)
+	data, err := os.ReadFile(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", true, err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, markerFrom); ok {
+			old = v
+		}
+	}
+	if err := os.Remove(p); err != nil {
+		return old, true, err
+	}
+	fsutil.SyncDir(dir)
+	return old, true, nil
+}
+
 // MovePhase names what a move is doing, for progress displays.
 type MovePhase string
 
@@ -380,7 +412,7 @@ func (m *Moved) copyAll(opt MoveOptions) error {
 	if err := checkFree(m.New, total, opt.FreeSpace); err != nil {
 		return err
 	}
-	if err := fsutil.WriteFileAtomic(filepath.Join(m.New, MovingMarker), []byte("Meshdrop was copying its library here from "+m.Old+".\nThis copy is unfinished: the library in use is still the old one. Moving the library here again clears it.\n"), 0o600); err != nil {
+	if err := fsutil.WriteFileAtomic(filepath.Join(m.New, MovingMarker), []byte(markerText+markerFrom+m.Old+"\n"), 0o600); err != nil {
 		return fmt.Errorf("cannot write in %s: %w", m.New, err)
 	}
 	fsutil.SyncDir(m.New)
