@@ -14,7 +14,7 @@ import (
 // movedLibrary makes a closed library in dir with n finished jobs, each
 // with a real GLB model, an input image and a rendered thumbnail listed in
 // its record.
-func movedLibrary(t *testing.T, dir string, n int) []Job {
+func movedLibrary(t testing.TB, dir string, n int) []Job {
 	t.Helper()
 	r := &pngThumbnailer{}
 	l, err := Open(dir, Config{Thumbnail: r.render, ThumbnailSize: 32})
