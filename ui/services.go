@@ -59,6 +59,10 @@ type services struct {
 	RunnerErr error
 }
 
+// libraryWatchEvery is how often the window looks for library changes made
+// by other processes: an idle look is two stats (library.Watcher).
+const libraryWatchEvery = 2 * time.Second
+
 // errNotInBuild says a store's getter has not landed in core/app yet.
 var errNotInBuild = errors.New("not available in this build yet")
 
@@ -101,6 +105,14 @@ func openServices(core *app.App) *services {
 	}
 	if g, ok := c.(libraryGetter); ok {
 		s.Library, s.LibErr = g.Library()
+		if s.Library != nil {
+			// Jobs written by another process (a CLI "generate" or "import"
+			// while the window is open) reach OnChange subscribers without a
+			// refresh. It stops with the core's context or when the library
+			// is closed (a library move reopens it elsewhere: watch that one
+			// too when the screens are handed the new one).
+			go s.Library.Watch(s.Ctx, libraryWatchEvery)
+		}
 	} else {
 		s.LibErr = errNotInBuild
 	}
