@@ -368,3 +368,27 @@ func TestDropGLBImportsIntoGallery(t *testing.T) {
 		t.Fatalf("imported %+v, selected %q", mw.gallery.items[0], mw.gallery.selected)
 	}
 }
+
+// Dragging on the Gallery's preview in the window turns the model.
+func TestGalleryPreviewTurnsWhenDraggedInTheWindow(t *testing.T) {
+	svc := realServices(t)
+	makeModels(t, svc, "a red cube")
+	mw, w := newTestWindow(t, svc)
+	mw.show(screenGallery)
+	g := mw.gallery
+	g.grid.Select(0)
+	v := g.preview
+	eventually(t, 30*time.Second, "the model loaded", func() bool { return v.scene != nil })
+	layoutAll(w.Content()) // as the real driver does before painting
+	w.Canvas().Capture()   // painting asks the preview for its first frame
+	f0 := frameOf(t, v, nil)
+	yaw0 := v.yaw
+	centre := fyne.CurrentApp().Driver().AbsolutePositionForObject(v).Add(fyne.NewPos(v.Size().Width/2, v.Size().Height/2))
+	test.Drag(w.Canvas(), centre, 80, 0)
+	if v.yaw == yaw0 {
+		t.Fatal("dragging on the preview did not turn it")
+	}
+	if f1 := frameOf(t, v, f0); samePixels(f0, f1) {
+		t.Fatal("the turned model looks the same")
+	}
+}

@@ -181,3 +181,26 @@ func writeFile(t *testing.T, p, s string) {
 func container2(a, b fyne.CanvasObject) fyne.CanvasObject {
 	return container.NewGridWithColumns(2, a, b)
 }
+
+// layoutAll lays out every container and widget under o at its current
+// size, top down. The real driver does this before each frame when a
+// minimum size changed (a hidden object shown, a longer text); Fyne's test
+// canvas does not, so without it a screen's markup can show a layout the
+// window never would (the Gallery's preview shown at zero size).
+func layoutAll(o fyne.CanvasObject) {
+	switch v := o.(type) {
+	case *fyne.Container:
+		if v.Layout != nil {
+			v.Layout.Layout(v.Objects, v.Size())
+		}
+		for _, c := range v.Objects {
+			layoutAll(c)
+		}
+	case fyne.Widget:
+		r := test.WidgetRenderer(v)
+		r.Layout(v.Size())
+		for _, c := range r.Objects() {
+			layoutAll(c)
+		}
+	}
+}

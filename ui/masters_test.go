@@ -55,6 +55,7 @@ func TestMain(m *testing.M) {
 // it under -update) and returns the markup for further checks.
 func assertMaster(t *testing.T, name string, w fyne.Window) string {
 	t.Helper()
+	layoutAll(w.Content())
 	markup := test.RenderToMarkup(w.Canvas())
 	if *updateMasters {
 		if err := os.WriteFile(filepath.Join("testdata", name), []byte(markup), 0o644); err != nil {

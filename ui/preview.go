@@ -163,7 +163,13 @@ func (v *orbitView) startFrame(w, h int) {
 		fyne.Do(func() {
 			v.rendering = false
 			if rnd != v.rnd {
-				return // the scene changed meanwhile
+				// The scene changed meanwhile: this frame is stale, and
+				// the new scene's redraw waited for this worker.
+				if v.again {
+					v.again = false
+					v.redraw()
+				}
+				return
 			}
 			v.frame = img
 			v.raster.Refresh()

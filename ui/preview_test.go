@@ -146,3 +146,23 @@ func samePixels(a, b *image.NRGBA) bool {
 	}
 	return true
 }
+
+// A scene set while the previous one is still being drawn is drawn too
+// (its frame used to be dropped with the stale one, leaving the preview on
+// the old model until something else redrew it).
+func TestOrbitViewSceneChangedWhileDrawingIsDrawn(t *testing.T) {
+	a, b := sandboxScene(t), sandboxScene(t)
+	newTestApp(t)
+	v := newOrbitView()
+	w := test.NewTempWindow(t, v)
+	w.Resize(fyne.NewSize(300, 300))
+	v.SetScene(a)
+	if !v.rendering {
+		t.Fatal("no frame started for the first scene")
+	}
+	v.SetScene(b) // the first frame is still being drawn: the UI thread is ours
+	f := frameOf(t, v, nil)
+	if v.scene != b || opaquePixels(f) < 1000 {
+		t.Fatalf("after the change: scene b %v, %d pixels drawn", v.scene == b, opaquePixels(f))
+	}
+}
