@@ -101,6 +101,7 @@ func (s *settingsScreen) moveLibrary(dst string, done func(error)) {
 	// The screens stop listening to the runner and library about to close.
 	mw.jobs.stop()
 	mw.gallery.stop()
+	before := s.svc
 	go func() {
 		lastPhase, lastPct := library.MovePhase(""), -1
 		res, err := core.MoveLibrary(dst, func(p library.MoveProgress) error {
@@ -117,7 +118,10 @@ func (s *settingsScreen) moveLibrary(dst string, done func(error)) {
 			})
 			return nil
 		})
-		svc := openServices(core)
+		svc := before
+		if err == nil || !stillOpen(core, before) {
+			svc = openServices(core)
+		}
 		fyne.Do(func() {
 			prog.Hide()
 			mw.bind(svc)
@@ -136,6 +140,19 @@ func (s *settingsScreen) moveLibrary(dst string, done func(error)) {
 			}
 		})
 	}()
+}
+
+// stillOpen reports whether the core's library and runner are the ones
+// svc holds (a move refused before anything was closed): the screens are
+// then bound to them again rather than to newly opened services, which
+// would start a second library watch.
+func stillOpen(core *app.App, svc *services) bool {
+	if svc == nil || svc.Library == nil || svc.Runner == nil {
+		return false
+	}
+	l, lerr := core.Library()
+	r, rerr := core.Runner()
+	return lerr == nil && rerr == nil && l == svc.Library && svc.Runner == jobRunner(r)
 }
 
 // moveErrorText is a failed move in plain words: what happened, where the

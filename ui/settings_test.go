@@ -145,6 +145,9 @@ func TestSettingsMoveLibrary(t *testing.T) {
 	if mw.svc.Library != oldLib || mw.svc.Library.Dir() != dirs.Library || mw.svc.Library.Len() != 2 {
 		t.Fatalf("after a refused move the window has library %v", mw.svc.Library)
 	}
+	if mw.svc != svc {
+		t.Fatal("a refused move opened the services again (a second library watch)")
+	}
 
 	// Choosing that folder in the dialog puts the library inside it.
 	dst := moveTarget(full, dirs.Library)
