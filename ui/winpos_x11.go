@@ -254,7 +254,7 @@ func withX11(fn func(d *C.Display) error) error {
 	}
 	err := fn(d)
 	if code := C.mdClose(d); code != C.Success && err == nil {
-		err = fmt.Errorf("X error %d", int(code))
+		err = fmt.Errorf("the X server reported error %d", int(code))
 	}
 	return err
 }
