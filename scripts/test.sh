@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test inside a private D-Bus session with an unlocked
 # gnome-keyring and a temporary HOME, so keychain tests talk to a real Secret
-# Service and never touch the user's own keychain or data. core/ runs with -race.
+# Service and never touch the user's own keychain or data. core/ and ui/ run
+# with -race (ui's tests run fyne.Do calls on one UI thread, as the real main
+# loop does: ui/serial_test.go).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -54,8 +56,8 @@ fi
 # (go test alone skips packages without tests).
 go vet ./...
 
-core_pkgs=$(go list ./core/...)
-other_pkgs=$(go list ./... | grep -v '^meshdrop/core' || true)
+core_pkgs=$(go list ./core/... ./ui)
+other_pkgs=$(go list ./... | grep -v -e '^meshdrop/core' -e '^meshdrop/ui$' || true)
 
 # shellcheck disable=SC2016
 dbus-run-session -- bash -c '
