@@ -88,7 +88,9 @@ func newTestApp(t *testing.T) fyne.App {
 		})
 	}
 	// test.NewApp makes its app current; the serialised one replaces it
-	// at once, with the lock held.
+	// at once, with the lock held. Only a late goroutine's fyne.Do landing
+	// in between those two statements would run outside the lock: Fyne
+	// has no way to build a test app without making it current.
 	a := test.NewApp()
 	fyne.SetCurrentApp(serialised(a))
 	return a
