@@ -25,7 +25,7 @@ func TestGalleryEmptyStateSaysHowToFillIt(t *testing.T) {
 	if mw.gallery.gridStack.Objects[0] != mw.gallery.empty {
 		t.Fatal("empty library, but no empty state")
 	}
-	test.AssertRendersToMarkup(t, "gallery_empty.xml", w.Canvas())
+	assertMaster(t, "gallery_empty.xml", w)
 }
 
 func TestGallerySearchFilterSelectThumbnailsAndDelete(t *testing.T) {

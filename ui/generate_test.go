@@ -35,7 +35,7 @@ func TestGenerateFirstRunOffersSandbox(t *testing.T) {
 	if g.reason.Text != "Write a prompt or add an image." {
 		t.Fatalf("reason = %q", g.reason.Text)
 	}
-	test.AssertRendersToMarkup(t, "generate_first_run.xml", w.Canvas())
+	assertMaster(t, "generate_first_run.xml", w)
 }
 
 func TestGeneratePromptCounterAndLimit(t *testing.T) {

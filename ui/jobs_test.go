@@ -43,7 +43,7 @@ func TestJobsEmptyState(t *testing.T) {
 	if mw.jobs.stack.Objects[0] != mw.jobs.empty {
 		t.Fatal("no jobs, but the empty state is not shown")
 	}
-	test.AssertRendersToMarkup(t, "jobs_empty.xml", w.Canvas())
+	assertMaster(t, "jobs_empty.xml", w)
 }
 
 func TestJobsLiveProgressCancelAndRetry(t *testing.T) {
