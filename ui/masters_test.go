@@ -24,16 +24,18 @@ import (
 	"meshdrop/core/provider/sandbox"
 )
 
-// Rendering masters of every screen in use (the empty screens have theirs
-// next to their tests). The markup Fyne's test driver draws (positions,
-// sizes, texts, colours, which image is shown) is compared with
-// testdata/<screen>_*.xml; on a difference the new markup is written to
-// testdata/failed/ to diff against. After a deliberate change to a screen,
-// rewrite the masters with
+// Rendering masters of every screen in use (the first-run and empty
+// screens have theirs next to their tests). The markup Fyne's test driver
+// draws (positions, sizes, texts, colours, which image is shown) is
+// compared with testdata/<screen>_*.xml; on a difference the new markup is
+// written to testdata/failed/ to diff against. After a deliberate change to
+// a screen, rewrite the masters with
 //
-//	go test ./ui/ -run Master -update
+//	go test ./ui/ -update
 //
-// and look at the diff before committing it.
+// inside a keychain session (the recipe in TEAM.md: the Generate, Keys and
+// Settings masters need the keychain and skip without one), and look at
+// the diff before committing it.
 var updateMasters = flag.Bool("update", false, "rewrite the rendering masters in ui/testdata instead of comparing with them")
 
 // masterNow is the time the screens are drawn at, and masterDay the day
