@@ -142,7 +142,7 @@ func (b *flatBuilder) add(tri [3][3]float32) error {
 		b.dropped++
 		return nil
 	}
-	if len(b.m.Positions)+3 > math.MaxUint32 {
+	if uint64(len(b.m.Positions))+3 > math.MaxUint32 {
 		return errors.New("too many triangles")
 	}
 	nn := unit(n)
@@ -169,8 +169,8 @@ func readCapped(r io.Reader) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(data) > MaxInputBytes {
-		return nil, fmt.Errorf("the file is larger than %d bytes", MaxInputBytes)
+	if int64(len(data)) > MaxInputBytes {
+		return nil, fmt.Errorf("the file is larger than %d bytes", int64(MaxInputBytes))
 	}
 	return data, nil
 }
