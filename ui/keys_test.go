@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"meshdrop/core/keys"
 	"meshdrop/core/provider"
@@ -98,6 +100,76 @@ func TestRotateReminder(t *testing.T) {
 		got := rotateReminder(keys.Key{RotateBy: c.by}, now)
 		if c.want == "" && got != "" || c.want != "" && !strings.HasPrefix(got, c.want) {
 			t.Errorf("rotate by %v: %q, want %q…", c.by, got, c.want)
+		}
+	}
+}
+
+// Adding a key as a person does: Add key, type the name and the secret into
+// the dialog, tap Add. The typed secret is never drawn (the box shows dots),
+// and the key lands in the keychain.
+func TestKeysAddDialogTypedAndTapped(t *testing.T) {
+	svc := realServices(t)
+	vault := withVault(t, svc)
+	mw, w := newTestWindow(t, svc)
+	mw.show(screenKeys)
+	const secret = "msy_TYPEDtypedTYPED7777"
+	test.Tap(mw.keys.addBtn)
+	d := w.Canvas().Overlays().Top()
+	if d == nil {
+		t.Fatal("Add key opened no dialog")
+	}
+	var name, pass *widget.Entry
+	walkObjects(d, func(o fyne.CanvasObject) {
+		if e, ok := o.(*widget.Entry); ok {
+			if e.Password {
+				pass = e
+			} else if name == nil {
+				name = e
+			}
+		}
+	})
+	if name == nil || pass == nil {
+		t.Fatal("the dialog has no name or key box")
+	}
+	test.Type(name, "Client C")
+	test.Type(pass, secret)
+	if m := test.RenderToMarkup(w.Canvas()); strings.Contains(m, "TYPED") || strings.Contains(m, "typed") {
+		t.Fatal("the typed secret is drawn")
+	}
+	var add *widget.Button
+	walkObjects(d, func(o fyne.CanvasObject) {
+		if b, ok := o.(*widget.Button); ok && b.Text == "Add" {
+			add = b
+		}
+	})
+	if add == nil || add.Disabled() {
+		t.Fatal("no enabled Add button")
+	}
+	test.Tap(add)
+	eventually(t, 30*time.Second, "the key listed", func() bool { return len(mw.keys.rows) == 1 })
+	k := vault.List()[0]
+	if k.Name != "Client C" || k.Fingerprint != "msy_…7777" || k.Source != keys.SourceKeychain {
+		t.Fatalf("added %+v", k)
+	}
+	if s, err := vault.Secret(k.ID); err != nil || s.Reveal() != secret {
+		t.Fatalf("keychain secret: %v", err)
+	}
+	if !strings.Contains(mw.keys.message.Text, "Added 'Client C' (msy_…7777)") {
+		t.Fatalf("message %q", mw.keys.message.Text)
+	}
+}
+
+// walkObjects calls fn for every object under o, widgets' parts included.
+func walkObjects(o fyne.CanvasObject, fn func(fyne.CanvasObject)) {
+	fn(o)
+	switch v := o.(type) {
+	case *fyne.Container:
+		for _, c := range v.Objects {
+			walkObjects(c, fn)
+		}
+	case fyne.Widget:
+		for _, c := range test.WidgetRenderer(v).Objects() {
+			walkObjects(c, fn)
 		}
 	}
 }
