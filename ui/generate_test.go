@@ -220,3 +220,35 @@ func TestGenerateSavesDefaultOptions(t *testing.T) {
 		}
 	}
 }
+
+// An image dropped on the window and the Generate button tapped: the
+// Sandbox makes the model from the image, which the job keeps as its input.
+func TestGenerateTapWithDroppedImageRunsAnImageJob(t *testing.T) {
+	svc := realServices(t)
+	mw, _ := newTestWindow(t, svc)
+	g := mw.generate
+	mw.onDropped(fyne.NewPos(200, 200), []fyne.URI{storage.NewFileURI(pngFile(t, t.TempDir(), "chair.png"))})
+	eventually(t, 30*time.Second, "the dropped image", func() bool { return len(g.images) == 1 })
+	if g.generateBtn.Disabled() {
+		t.Fatalf("Generate disabled: %q", g.reason.Text)
+	}
+	test.Tap(g.generateBtn)
+	eventually(t, 30*time.Second, "the job done", func() bool {
+		page, _ := svc.Library.Query(library.Query{States: []library.State{library.StateDone}})
+		return len(page) == 1
+	})
+	page, _ := svc.Library.Query(library.Query{})
+	j, err := svc.Library.Get(page[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j.Mode != string(provider.ModeImage) || len(j.Inputs) != 1 || j.Prompt != "" {
+		t.Fatalf("job mode %q, %d inputs, prompt %q", j.Mode, len(j.Inputs), j.Prompt)
+	}
+	if _, ok := library.ModelFile(j); !ok {
+		t.Fatal("no model")
+	}
+	eventually(t, 30*time.Second, "the image cleared and the Jobs screen shown", func() bool {
+		return len(g.images) == 0 && mw.current() == screenJobs
+	})
+}
