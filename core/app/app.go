@@ -28,6 +28,7 @@ type App struct {
 	mu     sync.Mutex
 	cache  map[string]any
 	making map[string]chan struct{} // names whose mk is running
+	held   map[string]bool          // names in making held closed by MoveLibrary (hold), no mk running
 	close  []func()
 }
 

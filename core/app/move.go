@@ -246,7 +246,11 @@ func (a *App) hold(names ...string) (release func()) {
 		if a.making == nil {
 			a.making = map[string]chan struct{}{}
 		}
+		if a.held == nil {
+			a.held = map[string]bool{}
+		}
 		a.making[name] = done
+		a.held[name] = true
 	}
 	a.mu.Unlock()
 	var once sync.Once
@@ -255,6 +259,7 @@ func (a *App) hold(names ...string) (release func()) {
 			a.mu.Lock()
 			for _, name := range names {
 				delete(a.making, name)
+				delete(a.held, name)
 			}
 			a.mu.Unlock()
 			close(done)

@@ -66,7 +66,11 @@ func (a *App) applySettings(s settings.Settings, changed []provider.Provider) {
 }
 
 // opened returns the store kept under name when it is open, waiting for it
-// while it is being made; ok=false when it was never opened (or failed).
+// while it is being made; ok=false when it was never opened (or failed), or
+// while MoveLibrary holds it closed: nothing is being made then, and the
+// store made after the move reads the settings in force. (Waiting there
+// would deadlock: SaveSettings holds settingsMu, which the move needs to
+// record the library's new place before it lets the store go.)
 func (a *App) opened(name string) (any, bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -75,7 +79,7 @@ func (a *App) opened(name string) (any, bool) {
 			return v, true
 		}
 		wait, busy := a.making[name]
-		if !busy {
+		if !busy || a.held[name] {
 			return nil, false
 		}
 		a.mu.Unlock()
