@@ -122,11 +122,14 @@ func (a *App) Current() settings.Settings {
 // applies them to the open provider registry and job runner at once (no
 // restart): see applySettings in providers.go. Settings whose adapters
 // cannot be built (a plain-http base URL to another machine, an unknown
-// Tripo region) are refused before anything is written.
+// Tripo region) are refused before anything is written. The library's
+// place (LibraryDir) is kept as it is: only MoveLibrary changes it, and a
+// value read before a move would send the next start to the old folder.
 func (a *App) SaveSettings(s settings.Settings) error {
 	settingsMu.Lock()
 	defer settingsMu.Unlock()
 	old := a.Current()
+	s.LibraryDir = old.LibraryDir
 	changed, err := changedProviders(old, s, a.Log)
 	if err != nil {
 		return err

@@ -72,3 +72,36 @@ func TestSaveSettingsDuringMoveLibrary(t *testing.T) {
 	}
 	checkLibrary(t, l, jobs)
 }
+
+// Settings read before a move and saved after it (a form filled in
+// earlier) keep the library's new place: only MoveLibrary changes it, and
+// a stale library_dir would send the next start to the removed old folder.
+func TestSaveSettingsAfterMoveKeepsTheLibraryPlace(t *testing.T) {
+	root := t.TempDir()
+	dirs := moveDirs(root)
+	a := newMoveApp(t, dirs)
+	jobs := importModels(t, a, 1)
+	stale := a.Current()
+	dst := filepath.Join(root, "elsewhere")
+	if _, err := a.MoveLibrary(dst, nil); err != nil {
+		t.Fatal(err)
+	}
+	stale.ThumbSize = 384
+	if err := a.SaveSettings(stale); err != nil {
+		t.Fatal(err)
+	}
+	if a.Current().LibraryDir != dst {
+		t.Fatalf("settings in force: library_dir %q, want %s", a.Current().LibraryDir, dst)
+	}
+	a.Close()
+
+	b := newMoveApp(t, dirs)
+	if b.LibraryDir() != dst || b.Current().ThumbSize != 384 {
+		t.Fatalf("next start: library in %s (want %s), thumb size %d", b.LibraryDir(), dst, b.Current().ThumbSize)
+	}
+	l, err := b.Library()
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkLibrary(t, l, jobs)
+}
