@@ -34,7 +34,7 @@ export MESHDROP_REQUIRE_KEYCHAIN=1 MESHDROP_REQUIRE_VALIDATOR=1 MESHDROP_REQUIRE
 # in ui; only they get it (MESHDROP_TEST_DISPLAY), so they never touch the
 # user's desktop and no other test sees an X server. Xvfb picks a free number.
 if command -v Xvfb >/dev/null 2>&1; then
-  Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$tmp/xdisplay" >"$tmp/xvfb.log" 2>&1 &
+  Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp -noreset 3>"$tmp/xdisplay" >"$tmp/xvfb.log" 2>&1 &
   xvfb_pid=$!
   for _ in $(seq 100); do [ -s "$tmp/xdisplay" ] && break; sleep 0.1; done
   if [ -s "$tmp/xdisplay" ]; then
