@@ -130,6 +130,9 @@ type Moved struct {
 	Warnings []string
 	// createdNew: New did not exist before the move (Undo removes it).
 	createdNew bool
+	// link is the symbolic link the library was reached through (Old is
+	// the folder it points to); Finish removes it.
+	link string
 }
 
 // Move puts the library folder src at dst (an absolute path: a new folder,
@@ -148,6 +151,18 @@ func Move(src, dst string, opt MoveOptions) (*Moved, error) {
 		return nil, fmt.Errorf("cannot move the library to %q: give the full path of a folder", dst)
 	}
 	src, dst = filepath.Clean(src), filepath.Clean(dst)
+	// A library folder that is a symbolic link (to a bigger disk, say)
+	// moves the folder it points to: WalkDir does not follow a link at its
+	// root, so a copy would hold nothing, and a rename would move the link
+	// alone (a relative one then points nowhere). Finish removes the link.
+	link := ""
+	if fi, err := os.Lstat(src); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		real, err := filepath.EvalSymlinks(src)
+		if err != nil {
+			return nil, fmt.Errorf("cannot move the library: its folder %s is a link that points nowhere (%w); make it point at the library, or set library_dir in the settings to the library's folder", src, err)
+		}
+		link, src = src, real
+	}
 	sfi, err := os.Stat(src)
 	if err != nil {
 		return nil, fmt.Errorf("cannot move the library: its folder %s cannot be read: %w", src, err)
@@ -162,7 +177,7 @@ func Move(src, dst string, opt MoveOptions) (*Moved, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Moved{Old: src, New: dst, createdNew: createdNew}
+	m := &Moved{Old: src, New: dst, createdNew: createdNew, link: link}
 	if !opt.ForceCopy {
 		if err := report(opt.Progress, MoveProgress{Phase: MoveRenaming}); err != nil {
 			m.undoTarget()
@@ -201,6 +216,7 @@ func Move(src, dst string, opt MoveOptions) (*Moved, error) {
 // stands.
 func (m *Moved) Finish() error {
 	if !m.Copied {
+		m.removeLink()
 		return nil
 	}
 	if err := os.Remove(filepath.Join(m.New, MovingMarker)); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -211,7 +227,20 @@ func (m *Moved) Finish() error {
 		return fmt.Errorf("the library now lives in %s, but the old folder %s could not be removed; you can delete it by hand: %w", m.New, m.Old, err)
 	}
 	fsutil.SyncDir(filepath.Dir(m.Old))
+	m.removeLink()
 	return nil
+}
+
+// removeLink removes the link the old library was reached through, which
+// now points nowhere (left, it would stand in the way of moving back).
+func (m *Moved) removeLink() {
+	if m.link == "" {
+		return
+	}
+	if fi, err := os.Lstat(m.link); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		os.Remove(m.link)
+		fsutil.SyncDir(filepath.Dir(m.link))
+	}
 }
 
 // Undo puts things back when the caller could not switch to the new place:
