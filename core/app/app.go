@@ -52,11 +52,16 @@ func NewAt(ctx context.Context, dirs paths.Dirs, verbose bool) (*App, error) {
 	}
 	st, serr := settings.Load(dirs.Config)
 	dirs.Library = libraryDir(dirs, st)
+	recovered := recoverPendingMove(&dirs, &st)
 	a := &App{Ctx: ctx, Dirs: dirs, Settings: st, Log: log}
 	a.close = append(a.close, func() { closer.Close() })
 	if serr != nil {
 		a.Warnings = append(a.Warnings, serr.Error())
 		log.Warn("settings", "err", serr)
+	}
+	if recovered != "" {
+		a.Warnings = append(a.Warnings, recovered)
+		log.Warn("library move", "problem", recovered)
 	}
 	return a, nil
 }

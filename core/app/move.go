@@ -154,17 +154,26 @@ func (a *App) MoveLibrary(dst string, progress func(library.MoveProgress) error)
 	defer lk.unlock()
 
 	a.Log.Info("library move", "from", src, "to", dst)
+	// Until the new place is recorded, a note in Dirs.Data says where the
+	// library is going (move_pending.go): a rename empties src at once.
+	if err := writePendingMove(a.Dirs.Data, dst); err != nil {
+		return res, err
+	}
 	m, err := library.Move(src, dst, library.MoveOptions{Progress: progress})
 	if err != nil {
+		clearPendingMove(a.Dirs.Data)
 		a.Log.Warn("library move", "err", err)
 		return res, err
 	}
 	if err := a.recordLibraryDir(dst); err != nil {
 		if uerr := m.Undo(); uerr != nil {
+			// The note stays: the next start finds the library at dst.
 			return res, fmt.Errorf("%v; and %v", err, uerr)
 		}
+		clearPendingMove(a.Dirs.Data)
 		return res, fmt.Errorf("the library was not moved: %w (it stays in %s)", err, src)
 	}
+	clearPendingMove(a.Dirs.Data)
 	res.Copied, res.Files, res.Bytes, res.Warnings = m.Copied, m.Files, m.Bytes, m.Warnings
 	if err := m.Finish(); err != nil {
 		res.Warnings = append(res.Warnings, err.Error())
