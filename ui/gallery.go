@@ -28,10 +28,13 @@ import (
 
 // Gallery sizes and limits.
 const (
-	cellSize        = 168 // a grid cell's thumbnail edge in points
-	thumbCacheLen   = 600 // decoded thumbnails kept in memory
-	thumbWorkers    = 2   // thumbnails decoded (or rendered) at once
-	searchDebounce  = 150 * time.Millisecond
+	cellSize       = 168 // a grid cell's thumbnail edge in points
+	thumbCacheLen  = 600 // decoded thumbnails kept in memory
+	thumbWorkers   = 2   // thumbnails decoded (or rendered) at once
+	searchDebounce = 150 * time.Millisecond
+	// changeDelay gathers library changes (this window's job progress
+	// writes, another process's import) into one query at most this often.
+	changeDelay     = time.Second
 	galleryAll      = "All"
 	galleryAnyTime  = "Any time"
 	galleryToday    = "Today"
@@ -78,7 +81,9 @@ type galleryScreen struct {
 
 	items       []library.Summary
 	selected    string
-	compareWith string // first model of a comparison, until the second is picked
+	unwatch     func()      // ends the library subscription
+	changeTimer *time.Timer // a pending refresh after library changes (UI goroutine)
+	compareWith string      // first model of a comparison, until the second is picked
 	thumbs      *thumbCache
 	spins       *spinCache
 	debounce    *time.Timer
@@ -132,10 +137,43 @@ func (g *galleryScreen) bind(svc *services) {
 		opts = append(opts, p.DisplayName())
 	}
 	g.provSel.SetOptions(opts)
+	g.stop() // a re-bind (the library moved) drops the old library's subscription
+	if svc.Library != nil {
+		g.unwatch = svc.Library.OnChange(func(string) { fyne.Do(g.libraryChanged) })
+	}
 	g.refresh()
 }
 
-func (g *galleryScreen) stop() {}
+// stop ends the library subscription (window closing, or a re-bind).
+func (g *galleryScreen) stop() {
+	if g.unwatch != nil {
+		g.unwatch()
+		g.unwatch = nil
+	}
+	if g.changeTimer != nil {
+		g.changeTimer.Stop()
+		g.changeTimer = nil
+	}
+}
+
+// libraryChanged follows a change in the library, made by this window's
+// jobs or by another Meshdrop process (the library's watcher hears those):
+// the grid is queried again within changeDelay, once for a burst of
+// changes, and only while the Gallery is on screen (selecting it refreshes
+// it anyway). UI goroutine.
+func (g *galleryScreen) libraryChanged() {
+	if g.changeTimer != nil {
+		return
+	}
+	g.changeTimer = time.AfterFunc(changeDelay, func() {
+		fyne.Do(func() {
+			g.changeTimer = nil
+			if g.mw == nil || g.mw.tabs == nil || g.mw.current() == screenGallery {
+				g.refresh()
+			}
+		})
+	})
+}
 
 // refreshSoon runs refresh after typing pauses.
 func (g *galleryScreen) refreshSoon() {

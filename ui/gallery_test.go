@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -15,7 +16,9 @@ import (
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
 
+	"meshdrop/core/app"
 	"meshdrop/core/library"
+	"meshdrop/core/meshio"
 )
 
 func TestGalleryEmptyStateSaysHowToFillIt(t *testing.T) {
@@ -390,5 +393,62 @@ func TestGalleryPreviewTurnsWhenDraggedInTheWindow(t *testing.T) {
 	}
 	if f1 := frameOf(t, v, f0); samePixels(f0, f1) {
 		t.Fatal("the turned model looks the same")
+	}
+}
+
+// A model imported by another Meshdrop process (a second core on the same
+// folders, as "meshdrop import" is) appears in the Gallery on screen with
+// nobody pressing refresh: the library's watcher hears it and the grid
+// follows.
+func TestGalleryShowsModelsAddedByAnotherProcess(t *testing.T) {
+	svc, dirs := coreServices(t, 1)
+	mw, _ := newTestWindow(t, svc)
+	g := mw.gallery
+	mw.show(screenGallery)
+	if g.countLbl.Text != "1 of 1" {
+		t.Fatalf("count %q, want 1 of 1", g.countLbl.Text)
+	}
+
+	other, err := app.NewAt(context.Background(), dirs, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib, err := other.Library()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(t.TempDir(), "crate.glb")
+	glb, err := meshio.EncodeGLB(&meshio.Model{Name: "crate", Parts: []meshio.Part{{Name: "crate",
+		Mesh: &meshio.Mesh{Positions: [][3]float32{{0, 0, 0}, {1, 0, 0}, {1, 1, 0}}, Indices: []uint32{0, 1, 2}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, src, string(glb))
+	res := lib.Import([]string{src})
+	if len(res) != 1 || res[0].Err != nil {
+		t.Fatalf("import in the other process: %+v", res)
+	}
+	other.Close() // the command exits: its index is written
+	id := res[0].Job.ID
+
+	eventually(t, time.Minute, "the other process's model in the grid", func() bool {
+		var found bool
+		fyne.DoAndWait(func() { found = g.indexOf(id) >= 0 && g.countLbl.Text == "2 of 2" })
+		return found
+	})
+
+	// On another screen the grid is not queried for each change; showing
+	// the Gallery again lists what changed meanwhile.
+	mw.show(screenJobs)
+	if err := svc.Library.Delete(id); err != nil {
+		t.Fatal(err)
+	}
+	waitUI(func() { time.Sleep(2 * changeDelay) })
+	if g.countLbl.Text != "2 of 2" {
+		t.Fatalf("the hidden Gallery was queried again (%q)", g.countLbl.Text)
+	}
+	mw.show(screenGallery)
+	if g.countLbl.Text != "1 of 1" || g.indexOf(id) >= 0 {
+		t.Fatalf("after showing the Gallery: %q, deleted model listed: %v", g.countLbl.Text, g.indexOf(id) >= 0)
 	}
 }

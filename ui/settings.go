@@ -277,7 +277,7 @@ func (s *settingsScreen) onSave() {
 				s.message.SetText("Not saved: " + err.Error())
 				return
 			}
-			s.message.SetText("Saved. Concurrency and base URLs apply to jobs started after the next restart.")
+			s.message.SetText("Saved. New jobs use these limits and addresses now; jobs already at a provider finish with the host that took them.")
 		})
 	}()
 }
