@@ -72,6 +72,10 @@ func newJobsScreen(mw *mainWindow) *jobsScreen {
 // bind loads the recent jobs and follows the runner's and library's updates.
 func (j *jobsScreen) bind(svc *services) {
 	j.svc = svc
+	if j.unsubscribe != nil { // a re-bind (the library moved): leave the old stores
+		j.unsubscribe()
+		j.unsubscribe = nil
+	}
 	j.reload()
 	if svc.Runner != nil {
 		j.unsubscribe = svc.Runner.Subscribe(j.offer)
