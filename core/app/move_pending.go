@@ -43,8 +43,8 @@ func clearPendingMove(data string) {
 // recoverPendingMove finishes a move whose process ended after the library
 // left its recorded folder (a rename) but before the new place was
 // recorded: the recorded folder is missing or empty (NewAt re-creates the
-// default one), and the target named in pendingMoveFile holds the library
-// with no copy-in-progress marker. It records the target in st and the
+// default one), and the target named in pendingMoveFile is not empty and
+// has no copy-in-progress marker. It records the target in st and the
 // settings file and returns a warning for people; "" when there was
 // nothing to finish. Another process moving the library, or holding it
 // open, leaves the file alone.
@@ -68,7 +68,10 @@ func recoverPendingMove(dirs *paths.Dirs, st *settings.Settings) string {
 		clearPendingMove(dirs.Data) // recorded, never moved, or undone: the recorded folder holds the library
 		return ""
 	}
-	if fi, err := os.Stat(to); err != nil || !fi.IsDir() {
+	if fi, err := os.Stat(to); err != nil || !fi.IsDir() || emptyOrMissing(to) {
+		// Nothing went there (an empty target is only the folder made
+		// before the rename): the library is where it is recorded, perhaps
+		// on a disk not connected now.
 		clearPendingMove(dirs.Data)
 		return ""
 	}

@@ -98,3 +98,37 @@ func TestMoveLibraryPendingNote(t *testing.T) {
 	}
 	checkLibrary(t, l, jobs)
 }
+
+// A note left by a move cut short before anything moved names an empty
+// folder: the recorded library (on a disk not connected now) stays the
+// library, and the start says it is missing.
+func TestPendingMoveToAnEmptyFolderIsNotTaken(t *testing.T) {
+	root := t.TempDir()
+	dirs := moveDirs(root)
+	if err := dirs.Ensure(); err != nil {
+		t.Fatal(err)
+	}
+	external := filepath.Join(root, "usb", "library")
+	st := settings.Default()
+	st.LibraryDir = external
+	if err := settings.Save(dirs.Config, st); err != nil {
+		t.Fatal(err)
+	}
+	empty := filepath.Join(root, "new")
+	if err := os.Mkdir(empty, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := writePendingMove(dirs.Data, empty); err != nil {
+		t.Fatal(err)
+	}
+	a := newMoveApp(t, dirs)
+	if a.LibraryDir() != external || len(a.Warnings) != 0 {
+		t.Fatalf("library in %s (want %s), warnings %q", a.LibraryDir(), external, a.Warnings)
+	}
+	if _, err := a.Library(); err == nil || !strings.Contains(err.Error(), "is missing") {
+		t.Fatalf("opening a library on a disk not connected: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dirs.Data, pendingMoveFile)); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("the note is still there: %v", err)
+	}
+}
