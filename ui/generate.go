@@ -159,8 +159,8 @@ func (g *generateScreen) bind(svc *services) {
 		g.providerSel.Refresh()
 	}
 	def := provider.Sandbox
-	if svc.Core != nil && svc.Core.Settings.DefaultProvider != "" {
-		def = svc.Core.Settings.DefaultProvider
+	if svc.Core != nil && svc.Core.Current().DefaultProvider != "" {
+		def = svc.Core.Current().DefaultProvider
 	}
 	// With no keys at all, start on the Sandbox whatever the default says.
 	if len(svc.allKeys()) == 0 {
@@ -584,7 +584,7 @@ func (g *generateScreen) buildOptions() {
 	caps := p.Capabilities()
 	defaults := map[string]string{}
 	if g.svc != nil && g.svc.Core != nil {
-		defaults = g.svc.Core.Settings.DefaultOptions[p.ID()]
+		defaults = g.svc.Core.Current().DefaultOptions[p.ID()]
 	}
 	form := container.New(newFormLayout())
 	for _, o := range caps.Options {
@@ -848,7 +848,7 @@ func (g *generateScreen) onSaveDefaults() {
 		return
 	}
 	core := g.svc.Core
-	st := core.Settings
+	st := core.Current()
 	st.DefaultProvider = p.ID()
 	st.DefaultOptions = maps.Clone(st.DefaultOptions)
 	if st.DefaultOptions == nil {

@@ -77,7 +77,7 @@ func (s *settingsScreen) bind(svc *services) {
 		s.body.Add(emptyState("Settings are not available", "Meshdrop's core did not start; see the log."))
 		return
 	}
-	st := s.core.Settings
+	st := s.core.Current()
 	bold := func(t string) *widget.Label {
 		return widget.NewLabelWithStyle(t, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	}
@@ -208,7 +208,7 @@ func nonNegative(v string) error {
 // collect reads the form into settings and budgets; the error names the
 // field that is wrong.
 func (s *settingsScreen) collect() (settings.Settings, map[string]library.Budget, error) {
-	st := s.core.Settings
+	st := s.core.Current()
 	st.DefaultOptions = maps.Clone(st.DefaultOptions)
 	st.Providers = maps.Clone(st.Providers)
 	if st.Providers == nil {

@@ -383,7 +383,7 @@ func (mw *mainWindow) refreshStatus() {
 
 // notify shows a desktop notification when the settings allow it.
 func (mw *mainWindow) notify(title, body string) {
-	if mw.svc != nil && mw.svc.Core != nil && !mw.svc.Core.Settings.NotificationsOn() {
+	if mw.svc != nil && mw.svc.Core != nil && !mw.svc.Core.Current().NotificationsOn() {
 		return
 	}
 	mw.app.SendNotification(fyne.NewNotification(title, body))
