@@ -167,8 +167,7 @@ func (a *App) MoveLibrary(dst string, progress func(library.MoveProgress) error)
 	}
 	if err := a.recordLibraryDir(dst); err != nil {
 		if uerr := m.Undo(); uerr != nil {
-			// The note stays: the next start finds the library at dst.
-			return res, fmt.Errorf("%v; and %v", err, uerr)
+			return res, a.undoFailed(m, src, dst, err, uerr)
 		}
 		clearPendingMove(a.Dirs.Data)
 		return res, fmt.Errorf("the library was not moved: %w (it stays in %s)", err, src)
@@ -180,6 +179,23 @@ func (a *App) MoveLibrary(dst string, progress func(library.MoveProgress) error)
 	}
 	a.Log.Info("library moved", "to", dst, "copied", m.Copied, "files", m.Files, "bytes", m.Bytes)
 	return res, nil
+}
+
+// undoFailed is the error for a move whose new place could not be
+// recorded (recErr) and could not be undone either (undoErr): it says in
+// plain words where the library is now and what may be deleted, then the
+// causes.
+func (a *App) undoFailed(m *library.Moved, src, dst string, recErr, undoErr error) error {
+	if m.Copied {
+		// The library never left src and src is still the recorded place:
+		// the note would only point the next start at a half-removed copy
+		// (which keeps its copy marker, so it would not be taken anyway).
+		clearPendingMove(a.Dirs.Data)
+		return fmt.Errorf("the library was not moved: it is still in use in %s. The unfinished copy in %s could not be removed; you can delete that folder. (The new place could not be recorded: %v. Removing the copy failed: %v)", src, dst, recErr, undoErr)
+	}
+	// A rename: the library is in dst and could not be renamed back. The
+	// note stays, so the next start finds it there and records that place.
+	return fmt.Errorf("the library is now in %s, but that place could not be recorded and the folder could not be moved back to %s; start Meshdrop again and it will use the library in %s (or move that folder back to %s by hand). (The new place could not be recorded: %v. Moving it back failed: %v)", dst, src, dst, src, recErr, undoErr)
 }
 
 // recordLibraryDir saves dst as the library's place in the settings file
