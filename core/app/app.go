@@ -6,6 +6,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -56,14 +57,29 @@ func NewAt(ctx context.Context, dirs paths.Dirs, verbose bool) (*App, error) {
 	a := &App{Ctx: ctx, Dirs: dirs, Settings: st, Log: log}
 	a.close = append(a.close, func() { closer.Close() })
 	if serr != nil {
-		a.Warnings = append(a.Warnings, serr.Error())
-		log.Warn("settings", "err", serr)
+		msg := serr.Error()
+		var damaged *settings.DamagedError
+		if errors.As(serr, &damaged) {
+			msg += damagedLibraryNote(damaged, dirs)
+		}
+		a.Warnings = append(a.Warnings, msg)
+		log.Warn("settings", "err", serr, "library", dirs.Library)
 	}
 	if recovered != "" {
 		a.Warnings = append(a.Warnings, recovered)
 		log.Warn("library move", "problem", recovered)
 	}
 	return a, nil
+}
+
+// damagedLibraryNote says where the library is after the settings file
+// was found damaged: the salvaged library_dir, or the default folder with
+// how to point Meshdrop back at a library moved elsewhere.
+func damagedLibraryNote(d *settings.DamagedError, dirs paths.Dirs) string {
+	if d.LibraryDir != "" {
+		return fmt.Sprintf(". The library is in %s, as before", dirs.Library)
+	}
+	return fmt.Sprintf(". The library's place could not be read from it, so the library in the default folder %s is used; if you had moved the library elsewhere, see library_dir in %s, put that line in %s and start Meshdrop again", dirs.Library, d.Bad, d.Path)
 }
 
 // Once returns the value made by mk for name, making it on first use; the

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 
 	"meshdrop/core/fsutil"
 )
@@ -74,8 +75,37 @@ func (s Settings) BaseURL(provider, def string) string {
 // NotificationsOn reports whether desktop notifications are wanted (default on).
 func (s Settings) NotificationsOn() bool { return s.Notifications == nil || *s.Notifications }
 
+// DamagedError is Load's error for a settings file that could not be
+// decoded: it was moved aside (to Bad) and defaults are used, except the
+// library's place when it could still be read from the damaged file.
+type DamagedError struct {
+	Path, Bad string
+	// LibraryDir is library_dir read from the damaged file ("" when it could
+	// not be): a moved library must not silently open as the empty default.
+	LibraryDir string
+	// SaveErr is why the defaults with LibraryDir could not be written as
+	// the new settings file (the next start then salvages it again).
+	SaveErr error
+	Err     error
+}
+
+func (e *DamagedError) Error() string {
+	msg := fmt.Sprintf("settings file %s was damaged; it was moved to %s and defaults are used", e.Path, e.Bad)
+	if e.LibraryDir != "" {
+		msg += fmt.Sprintf(", except the library's place (%s), which could still be read from it", e.LibraryDir)
+	}
+	if e.SaveErr != nil {
+		msg += fmt.Sprintf(" (the new settings file could not be written: %v)", e.SaveErr)
+	}
+	return msg + ": " + e.Err.Error()
+}
+
+func (e *DamagedError) Unwrap() error { return e.Err }
+
 // Load reads settings from dir; a missing file gives the defaults. A corrupt
-// file is moved aside (settings.json.bad) and reported, and defaults are used.
+// file is moved aside (settings.json.bad) and reported as a *DamagedError,
+// and defaults are used; library_dir is salvaged from it when it can still
+// be read, and written with the defaults as the new settings file.
 func Load(dir string) (Settings, error) {
 	p := filepath.Join(dir, FileName)
 	b, err := os.ReadFile(p)
@@ -87,13 +117,40 @@ func Load(dir string) (Settings, error) {
 	}
 	s := Default()
 	if err := json.Unmarshal(b, &s); err != nil {
-		_ = os.Rename(p, p+".bad")
-		return Default(), fmt.Errorf("settings file %s was damaged; it was moved to %s.bad and defaults are used: %w", p, p, err)
+		s := Default()
+		s.LibraryDir = salvageLibraryDir(b)
+		derr := &DamagedError{Path: p, Bad: p + ".bad", LibraryDir: s.LibraryDir, Err: err}
+		if rerr := os.Rename(p, derr.Bad); rerr == nil && s.LibraryDir != "" {
+			// Without this the next start finds no file and the default
+			// library again.
+			derr.SaveErr = Save(dir, s)
+		}
+		return s, derr
 	}
 	if s.Version == 0 {
 		s.Version = CurrentVersion
 	}
 	return s, nil
+}
+
+// libraryDirField matches library_dir with its string value anywhere in a
+// damaged file (a key inside a JSON string has its quotes escaped, so it
+// does not match).
+var libraryDirField = regexp.MustCompile(`"library_dir"\s*:\s*("(?:[^"\\\x00-\x1f]|\\.)*")`)
+
+// salvageLibraryDir reads library_dir from a settings file that does not
+// decode (cut short, garbled elsewhere): the last complete, decodable,
+// absolute value, as json.Unmarshal takes the last of repeated keys; ""
+// when there is none.
+func salvageLibraryDir(b []byte) string {
+	ms := libraryDirField.FindAllSubmatch(b, -1)
+	for i := len(ms) - 1; i >= 0; i-- {
+		var v string
+		if json.Unmarshal(ms[i][1], &v) == nil && filepath.IsAbs(v) {
+			return filepath.Clean(v)
+		}
+	}
+	return ""
 }
 
 // Save writes settings atomically.
