@@ -93,6 +93,10 @@ func (l *Library) SetBudget(keyID string, b Budget) error {
 	if b.PerJob < 0 || b.PerDay < 0 {
 		return errors.New("a credit cap cannot be negative")
 	}
+	if err := l.beginWrite(); err != nil {
+		return fmt.Errorf("could not save the budget for key %s: %w", keyID, err)
+	}
+	defer l.endWrite()
 	l.mu.Lock()
 	next := make(map[string]Budget, len(l.budgets)+1)
 	for k, v := range l.budgets {

@@ -57,6 +57,10 @@ func (l *Library) AddInput(jobID, name, slot, mime string, data []byte) (Input, 
 	if !ValidID(jobID) {
 		return Input{}, fmt.Errorf("job %q: %w", jobID, ErrNoJob)
 	}
+	if err := l.beginWrite(); err != nil {
+		return Input{}, fmt.Errorf("cannot copy input %s into job %s: %w", name, jobID, err)
+	}
+	defer l.endWrite()
 	jd := filepath.Join(l.dir, jobID)
 	if err := os.MkdirAll(jd, 0o700); err != nil {
 		return Input{}, fmt.Errorf("cannot create job %s's folder: %w", jobID, err)
@@ -111,6 +115,10 @@ func (l *Library) SaveOutput(jobID, name, kind, format string, write func(w io.W
 	if !safeName(name) {
 		return File{}, fmt.Errorf("cannot save %q in job %s: not a plain file name", name, jobID)
 	}
+	if err := l.beginWrite(); err != nil {
+		return File{}, fmt.Errorf("cannot save %s in job %s: %w", name, jobID, err)
+	}
+	defer l.endWrite()
 	jd := filepath.Join(l.dir, jobID)
 	if err := os.MkdirAll(jd, 0o700); err != nil {
 		return File{}, fmt.Errorf("cannot create job %s's folder: %w", jobID, err)
@@ -241,6 +249,10 @@ func CheckGLBFile(path string) error {
 // model through Config.Thumbnail when it is missing or older than the
 // model. It does not change the job's record: the caller adds the entry.
 func (l *Library) Thumbnail(jobID string) (File, error) {
+	if err := l.beginWrite(); err != nil {
+		return File{}, fmt.Errorf("cannot make job %s's thumbnail: %w", jobID, err)
+	}
+	defer l.endWrite()
 	j, err := l.Get(jobID)
 	if err != nil {
 		return File{}, err

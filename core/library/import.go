@@ -71,6 +71,12 @@ func (l *Library) Import(paths []string) []Imported {
 
 func (l *Library) importFile(path string) Imported {
 	res := Imported{Path: path}
+	// Held for the whole import: its clean-up after a failure writes too.
+	if err := l.beginWrite(); err != nil {
+		res.Err = fmt.Errorf("cannot import %s: %w", path, err)
+		return res
+	}
+	defer l.endWrite()
 	abs, err := filepath.Abs(path)
 	if err == nil {
 		path = abs

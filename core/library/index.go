@@ -216,8 +216,17 @@ func (l *Library) markDirtyLocked() {
 	}
 }
 
-// Flush writes the index now if anything changed since the last write.
+// Flush writes the index now if anything changed since the last write;
+// ErrClosed after Close (which writes it).
 func (l *Library) Flush() error {
+	if err := l.beginWrite(); err != nil {
+		return fmt.Errorf("cannot write the library index: %w", err)
+	}
+	defer l.endWrite()
+	return l.flush()
+}
+
+func (l *Library) flush() error {
 	l.indexMu.Lock()
 	defer l.indexMu.Unlock()
 	l.mu.Lock()
@@ -256,11 +265,27 @@ func (l *Library) Flush() error {
 	return nil
 }
 
-// Close writes the index if needed. The library must not be used after.
+// Close refuses further writes (ErrClosed), waits for the writes already
+// under way, and writes the index if needed. The library must not be used
+// after; closing again does nothing.
 func (l *Library) Close() error {
-	err := l.Flush()
 	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return nil
+	}
 	l.closed = true
+	var drained chan struct{}
+	if l.writers > 0 {
+		l.drained = make(chan struct{})
+		drained = l.drained
+	}
+	l.mu.Unlock()
+	if drained != nil {
+		<-drained
+	}
+	err := l.flush()
+	l.mu.Lock()
 	if l.timer != nil {
 		l.timer.Stop()
 		l.timer = nil

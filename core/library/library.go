@@ -41,6 +41,11 @@ const (
 // library does not know. jobs.ErrNoJob is the same value.
 var ErrNoJob = errors.New("no such job")
 
+// ErrClosed is returned by the library's writers after Close: a handle kept
+// across a library move (or while Meshdrop quits) must not write into the
+// old folder, which the move then deletes.
+var ErrClosed = errors.New("the library was closed (moved or Meshdrop is quitting); try again")
+
 // ErrBusy is returned by Delete for a job that is still being worked on.
 var ErrBusy = errors.New("the job is still running")
 
@@ -94,6 +99,8 @@ type Library struct {
 	dirty    bool
 	timer    *time.Timer
 	closed   bool
+	writers  int           // writes admitted by beginWrite and not yet ended
+	drained  chan struct{} // made by Close while writers run; closed when the last ends
 
 	stripes [lockStripes]sync.Mutex // per-job write locks, by hash of the ID
 	indexMu sync.Mutex              // one index write at a time
@@ -244,6 +251,10 @@ func scanLibrary(dir string) scanResult {
 // the index decode) and reads only the changed ones; OnChange hears of
 // each job that changed. It returns how many jobs changed.
 func (l *Library) Refresh() (int, error) {
+	if err := l.beginWrite(); err != nil { // it moves damaged records aside
+		return 0, fmt.Errorf("cannot refresh the library: %w", err)
+	}
+	defer l.endWrite()
 	scan := scanLibrary(l.dir)
 	if scan.err != nil {
 		return 0, fmt.Errorf("cannot read the library folder %s: %w", l.dir, scan.err)
@@ -351,6 +362,10 @@ func (l *Library) Put(j Job) error {
 	if !ValidID(j.ID) {
 		return fmt.Errorf("cannot save job %q: invalid job ID", j.ID)
 	}
+	if err := l.beginWrite(); err != nil {
+		return fmt.Errorf("cannot save job %s: %w", j.ID, err)
+	}
+	defer l.endWrite()
 	mu := l.stripe(j.ID)
 	mu.Lock()
 	defer mu.Unlock()
@@ -534,6 +549,10 @@ func (l *Library) Len() int {
 // Update applies fn to a job's current record and writes it, under the
 // job's lock. fn's error cancels the write.
 func (l *Library) Update(id string, fn func(j *Job) error) (Job, error) {
+	if err := l.beginWrite(); err != nil {
+		return Job{}, fmt.Errorf("cannot change job %s: %w", id, err)
+	}
+	defer l.endWrite()
 	mu := l.stripe(id)
 	mu.Lock()
 	j, err := l.getLocked(id)
@@ -628,6 +647,10 @@ func (l *Library) Delete(id string) error {
 	if !ValidID(id) {
 		return fmt.Errorf("job %q: %w", id, ErrNoJob)
 	}
+	if err := l.beginWrite(); err != nil {
+		return fmt.Errorf("cannot delete job %s: %w", id, err)
+	}
+	defer l.endWrite()
 	mu := l.stripe(id)
 	mu.Lock()
 	l.mu.RLock()
@@ -663,6 +686,30 @@ func (l *Library) Delete(id string) error {
 	l.mu.Unlock()
 	l.notify(id)
 	return nil
+}
+
+// beginWrite admits one write into the library's folder, ended by
+// endWrite; after Close it refuses with ErrClosed. Close waits for the
+// writes admitted before it, so none lands in the folder after Close
+// returns (a move copies the folder then, and deletes it).
+func (l *Library) beginWrite() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return ErrClosed
+	}
+	l.writers++
+	return nil
+}
+
+func (l *Library) endWrite() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.writers--
+	if l.writers == 0 && l.drained != nil {
+		close(l.drained)
+		l.drained = nil
+	}
 }
 
 // loadFile reads and checks one job.json during Open; a damaged one is
@@ -704,7 +751,9 @@ func (l *Library) quarantineLocked(id, path string, cause error) {
 		bad = fmt.Sprintf("%s%s-%d", path, BadSuffix, time.Now().UnixNano())
 	}
 	p := Problem{JobID: id, Path: path, Err: cause.Error(), At: l.cfg.Now()}
-	if err := os.Rename(path, bad); err != nil {
+	if l.closed {
+		p.Err += "; not moved aside: " + ErrClosed.Error()
+	} else if err := os.Rename(path, bad); err != nil {
 		p.Err += "; could not move it aside: " + err.Error()
 	} else {
 		p.MovedTo = bad
