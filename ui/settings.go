@@ -47,6 +47,7 @@ type settingsScreen struct {
 	notify      *widget.Check
 	providers   []providerFields
 	budgets     []budgetFields
+	budgetsBox  *fyne.Container // the Budgets section's rows
 	saveBtn     *widget.Button
 	moveBtn     *widget.Button // "Move…" the library
 	message     *widget.Label
@@ -152,17 +153,42 @@ func (s *settingsScreen) bind(svc *services) {
 		s.body.Add(grid)
 	}
 
-	// Budgets per key.
+	// Budgets per key (redrawn when keys are added or removed in Keys).
 	s.body.Add(bold("Budgets"))
 	s.budgets = nil
-	ks := svc.allKeys()
-	if len(ks) == 0 || svc.Library == nil {
-		s.body.Add(widget.NewLabel("Add a key in Keys to give it a credit budget."))
-	} else {
-		bg := container.NewGridWithColumns(3, widget.NewLabel(""), widget.NewLabel("Max credits per job"), widget.NewLabel("Max credits per day"))
-		for _, k := range ks {
-			b := svc.Library.Budget(k.ID)
-			f := budgetFields{keyID: k.ID, perJob: widget.NewEntry(), perDay: widget.NewEntry()}
+	s.budgetsBox = container.NewVBox()
+	s.drawBudgets()
+	s.body.Add(s.budgetsBox)
+	s.saveBtn.Enable()
+	s.body.Refresh()
+}
+
+// drawBudgets draws one row of caps per key. Keys added or removed in Keys
+// since the form was drawn are followed (a key added in this session used
+// to be missing until the next start, the section saying to add one); what
+// was typed for keys already drawn is kept.
+func (s *settingsScreen) drawBudgets() {
+	if s.budgetsBox == nil || s.svc == nil {
+		return
+	}
+	typed := map[string]budgetFields{}
+	for _, f := range s.budgets {
+		typed[f.keyID] = f
+	}
+	s.budgetsBox.RemoveAll()
+	s.budgets = nil
+	ks := s.svc.allKeys()
+	if len(ks) == 0 || s.svc.Library == nil {
+		s.budgetsBox.Add(widget.NewLabel("Add a key in Keys to give it a credit budget."))
+		s.budgetsBox.Refresh()
+		return
+	}
+	bg := container.NewGridWithColumns(3, widget.NewLabel(""), widget.NewLabel("Max credits per job"), widget.NewLabel("Max credits per day"))
+	for _, k := range ks {
+		f, ok := typed[k.ID]
+		if !ok {
+			b := s.svc.Library.Budget(k.ID)
+			f = budgetFields{keyID: k.ID, perJob: widget.NewEntry(), perDay: widget.NewEntry()}
 			f.perJob.SetPlaceHolder("no cap")
 			f.perDay.SetPlaceHolder("no cap")
 			f.perJob.Validator, f.perDay.Validator = nonNegative, nonNegative
@@ -172,15 +198,14 @@ func (s *settingsScreen) bind(svc *services) {
 			if b.PerDay > 0 {
 				f.perDay.SetText(strconv.FormatFloat(b.PerDay, 'f', -1, 64))
 			}
-			bg.Add(widget.NewLabel(fmt.Sprintf("%s · %s", k.Name, providerName(k.Provider))))
-			bg.Add(f.perJob)
-			bg.Add(f.perDay)
-			s.budgets = append(s.budgets, f)
 		}
-		s.body.Add(bg)
+		bg.Add(widget.NewLabel(fmt.Sprintf("%s · %s", k.Name, providerName(k.Provider))))
+		bg.Add(f.perJob)
+		bg.Add(f.perDay)
+		s.budgets = append(s.budgets, f)
 	}
-	s.saveBtn.Enable()
-	s.body.Refresh()
+	s.budgetsBox.Add(bg)
+	s.budgetsBox.Refresh()
 }
 
 func positiveInt(v string) error {

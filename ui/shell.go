@@ -261,6 +261,8 @@ func (mw *mainWindow) onScreenSelected(*container.TabItem) {
 		mw.keys.refresh()
 	case screenGenerate:
 		mw.generate.refreshKeys()
+	case screenSettings:
+		mw.settings.drawBudgets()
 	}
 }
 
