@@ -79,6 +79,11 @@ func (r *Runner) chooseKey(p provider.Provider, name string) (keys.Key, error) {
 // library first) and starts driving it. The create is sent by the driver,
 // within the provider's limits; Submit returns once the draft is on disk.
 func (r *Runner) Submit(ctx context.Context, s Spec) (library.Job, error) {
+	end, err := r.beginSubmit()
+	if err != nil {
+		return library.Job{}, fmt.Errorf("the job was not made: %w", err)
+	}
+	defer end()
 	p, err := r.providers.Get(s.Provider)
 	if err != nil {
 		return library.Job{}, fmt.Errorf("%w: %w", ErrBadRequest, err)
@@ -153,7 +158,9 @@ func (r *Runner) Submit(ctx context.Context, s Spec) (library.Job, error) {
 			return j, fmt.Errorf("could not record the new job's inputs: %w", err)
 		}
 	}
-	r.Start(j.ID)
+	if err := r.start(j.ID, true); err != nil {
+		return j, err
+	}
 	return j, nil
 }
 
@@ -169,6 +176,12 @@ func hasMode(ms []provider.Mode, m provider.Mode) bool {
 // Retry makes a new job from a finished one's prompt, inputs, options and
 // key. The old job is left as it is.
 func (r *Runner) Retry(ctx context.Context, id string) (library.Job, error) {
+	r.mu.Lock()
+	closed := r.closed
+	r.mu.Unlock()
+	if closed {
+		return library.Job{}, fmt.Errorf("job %s was not retried: %w", id, ErrClosed)
+	}
 	old, err := r.store.Get(id)
 	if err != nil {
 		return library.Job{}, err
@@ -220,7 +233,9 @@ func (r *Runner) Cancel(ctx context.Context, id string) (CancelResult, error) {
 			return CancelResult{Job: j}, fmt.Errorf("could not record the cancel of job %s: %w", id, err)
 		}
 	}
-	r.Start(id)
+	// After Close nothing here drives the job: the marker written above is
+	// acted on by whoever drives it next.
+	_ = r.Start(id)
 	r.mu.Lock()
 	rn := r.active[id]
 	r.mu.Unlock()
@@ -279,7 +294,9 @@ func (r *Runner) Reconcile(ctx context.Context, id string) (found bool, err erro
 	if err := r.adopt(j.ID, ref); err != nil {
 		return true, err
 	}
-	r.Start(id)
+	if err := r.Start(id); err != nil {
+		return true, fmt.Errorf("job %s found its task, but it is not followed here: %w", id, err)
+	}
 	return true, nil
 }
 

@@ -68,6 +68,11 @@ type Runner struct {
 	pins   map[string]provider.Provider // by job: the adapter its task was created with (live.go)
 	active map[string]*run
 	notes  map[string]string // by job: the latest note (kept after the run ends)
+	closed bool              // Close was called: Start, Submit and Retry refuse
+	// submits counts Submits admitted before Close: Close waits for them,
+	// so a draft written then is started (and stopped) with the others
+	// rather than written after Close into a library being moved.
+	submits sync.WaitGroup
 
 	subMu sync.Mutex
 	subs  map[*subscriber]struct{}
@@ -141,8 +146,29 @@ func New(ctx context.Context, cfg Config) (*Runner, error) {
 // Creates already sent are waited for (up to CreateTimeout) so their task
 // IDs are recorded.
 func (r *Runner) Close() {
+	r.mu.Lock()
+	r.closed = true
+	r.mu.Unlock()
+	r.submits.Wait()
 	r.stop()
 	r.wg.Wait()
+}
+
+// ErrClosed is returned by Start, Resume, Submit and Retry after Close: the
+// library's own error, so one check serves both (a runner is closed when
+// its library moves or Meshdrop quits).
+var ErrClosed = library.ErrClosed
+
+// beginSubmit admits one Submit, ended by the returned func, unless the
+// runner is closed.
+func (r *Runner) beginSubmit() (end func(), err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return nil, ErrClosed
+	}
+	r.submits.Add(1)
+	return r.submits.Done, nil
 }
 
 // Store returns the store the runner writes to.
@@ -184,25 +210,37 @@ func (r *Runner) Resume(ids ...string) ([]string, error) {
 		if j.State.Finished() {
 			continue
 		}
-		r.Start(id)
+		if err := r.Start(id); err != nil {
+			return started, fmt.Errorf("cannot resume job %s: %w", id, err)
+		}
 		started = append(started, id)
 	}
 	return started, nil
 }
 
 // Start drives a job in the background if this process is not already
-// driving it. Safe to call many times.
-func (r *Runner) Start(id string) {
+// driving it. Safe to call many times. After Close it refuses (ErrClosed).
+func (r *Runner) Start(id string) error {
+	return r.start(id, false)
+}
+
+// start is Start; admitted (a Submit admitted before Close) starts the
+// job even when Close is waiting for that Submit: Close stops it next.
+func (r *Runner) start(id string, admitted bool) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.closed && !admitted {
+		return ErrClosed
+	}
 	if _, ok := r.active[id]; ok {
-		return
+		return nil
 	}
 	rn := &run{id: id, done: make(chan struct{}), changed: make(chan struct{}), cancel: make(chan struct{})}
 	r.active[id] = rn
 	delete(r.notes, id)
 	r.wg.Add(1)
 	go r.runJob(rn)
+	return nil
 }
 
 // runJob takes the job's lock (waiting while another process drives it),
@@ -295,7 +333,9 @@ func (r *Runner) WaitUntil(ctx context.Context, id string, ok func(library.Job) 
 	if ok(j) {
 		return j, nil
 	}
-	r.Start(id)
+	if err := r.Start(id); err != nil {
+		return j, fmt.Errorf("cannot follow job %s: %w", id, err)
+	}
 	r.mu.Lock()
 	rn := r.active[id]
 	r.mu.Unlock()
