@@ -488,7 +488,11 @@ func jobLine(jb library.Job, now time.Time) string {
 			s += fmt.Sprintf(" %.0f%%", jb.Progress)
 		}
 		if jb.QueuePosition > 0 {
-			s += fmt.Sprintf(" · #%d in queue", jb.QueuePosition)
+			// The providers' count of tasks ahead at the provider (Meshy's
+			// preceding_tasks; the Sandbox's simulated queue), other
+			// people's included: "#2 in queue" beside a lone job in this
+			// list read as a bug.
+			s += " · " + plural(jb.QueuePosition, "job", "jobs") + " ahead at " + name
 		}
 		s += " · " + formatDuration(elapsed)
 		if jb.Progress >= 5 && jb.Progress < 100 {

@@ -100,7 +100,11 @@ func TestJobLineSaysStateProgressAndETA(t *testing.T) {
 		t.Fatalf("jobLine = %q, want %q", got, want)
 	}
 	j = library.Job{Provider: provider.Tripo, State: library.StateQueued, QueuePosition: 3, Created: now.Add(-5 * time.Second)}
-	if got, want := jobLine(j, now), "Tripo · queued · #3 in queue · 5s"; got != want {
+	if got, want := jobLine(j, now), "Tripo · queued · 3 jobs ahead at Tripo · 5s"; got != want {
+		t.Fatalf("jobLine = %q, want %q", got, want)
+	}
+	j.QueuePosition = 1
+	if got, want := jobLine(j, now), "Tripo · queued · 1 job ahead at Tripo · 5s"; got != want {
 		t.Fatalf("jobLine = %q, want %q", got, want)
 	}
 }
