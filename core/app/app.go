@@ -26,6 +26,10 @@ type App struct {
 	// (a damaged settings file moved aside, …).
 	Warnings []string
 
+	// defaultLibrary is the library's folder when the settings name none
+	// (the Dirs.Library given to NewAt).
+	defaultLibrary string
+
 	mu     sync.Mutex
 	cache  map[string]any
 	making map[string]chan struct{} // names whose mk is running
@@ -52,9 +56,10 @@ func NewAt(ctx context.Context, dirs paths.Dirs, verbose bool) (*App, error) {
 		return nil, fmt.Errorf("cannot open the log in %s: %w", dirs.Logs, err)
 	}
 	st, serr := settings.Load(dirs.Config)
+	defaultLibrary := dirs.Library
 	dirs.Library = libraryDir(dirs, st)
 	recovered := recoverPendingMove(&dirs, &st)
-	a := &App{Ctx: ctx, Dirs: dirs, Settings: st, Log: log}
+	a := &App{Ctx: ctx, Dirs: dirs, Settings: st, Log: log, defaultLibrary: defaultLibrary}
 	a.close = append(a.close, func() { closer.Close() })
 	if serr != nil {
 		msg := serr.Error()

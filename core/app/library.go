@@ -20,8 +20,7 @@ func (a *App) Library() (*library.Library, error) {
 		if size < 32 || size > 2048 {
 			size = render.DefaultThumbSize
 		}
-		dir := a.LibraryDir()
-		lk, err := a.shareLibrary(dir)
+		dir, lk, err := a.shareLibrary()
 		if err != nil {
 			return nil, nil, fmt.Errorf("cannot open the library: %w", err)
 		}

@@ -52,31 +52,63 @@ func (a *App) LibraryDir() string {
 	return a.Dirs.Library
 }
 
-// shareLibrary takes the shared library lock for an open library and checks
-// that a library moved elsewhere is still there: a missing folder (a disk
-// not connected) is an error, not a new empty library.
-func (a *App) shareLibrary(dir string) (*fileLock, error) {
-	if st := a.Current(); st.LibraryDir != "" {
-		if !filepath.IsAbs(st.LibraryDir) {
-			a.Log.Warn("library", "problem", "library_dir in settings is not a full path; the default folder is used", "library_dir", st.LibraryDir)
-		} else if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("the library folder %s is missing: if it is on a disk that is not connected, connect it and start Meshdrop again; to start an empty library there, create the folder", dir)
-		}
-	}
+// shareLibrary takes the shared library lock for a library about to open
+// and returns its folder: read again from the settings file under the
+// lock, since another Meshdrop process may have moved the library since
+// this one started (no move runs while the lock is held). A library moved
+// elsewhere must still be there: a missing folder (a disk not connected)
+// is an error, not a new empty library.
+func (a *App) shareLibrary() (string, *fileLock, error) {
 	lk, busy, err := tryFileLock(filepath.Join(a.Dirs.Data, libraryLockFile), false)
 	if err != nil {
 		// A lock file we cannot make must not stop the library opening.
 		a.Log.Warn("library lock", "err", err)
 		lk = nil
 	} else if busy {
-		return nil, errors.New("another Meshdrop is moving the library right now; try again when the move has finished")
+		return "", nil, errors.New("another Meshdrop is moving the library right now; try again when the move has finished")
+	}
+	dir := a.rereadLibraryDir()
+	if st := a.Current(); st.LibraryDir != "" {
+		if !filepath.IsAbs(st.LibraryDir) {
+			a.Log.Warn("library", "problem", "library_dir in settings is not a full path; the default folder is used", "library_dir", st.LibraryDir)
+		} else if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+			lk.unlock()
+			return "", nil, fmt.Errorf("the library folder %s is missing: if it is on a disk that is not connected, connect it and start Meshdrop again; to start an empty library there, create the folder", dir)
+		}
 	}
 	// With no move running, a marker in the recorded folder is a move's
 	// last step cut short: the copy there was complete and checked.
 	if old, found, err := library.FinishInterruptedMove(dir); found {
 		a.Log.Warn("library move: the last step of an earlier move was cut short; the library in its new folder is complete, and the old folder can be deleted by hand", "library", dir, "old_folder", old, "err", err)
 	}
-	return lk, nil
+	return dir, lk, nil
+}
+
+// rereadLibraryDir takes library_dir from the settings file as it is now
+// into the settings in force and Dirs.Library, and returns the library's
+// folder. A file that cannot be read cleanly leaves them as they are (the
+// next start reports it). It runs under the shared library lock, without
+// settingsMu: SaveSettings holds that while it waits for a runner being
+// made, which waits for this library; SaveSettings never changes
+// library_dir, and recordLibraryDir runs under the exclusive lock.
+func (a *App) rereadLibraryDir() string {
+	v, err := settings.RecordedLibraryDir(a.Dirs.Config)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if err != nil {
+		a.Log.Warn("library: could not read library_dir again; the place read at start is used", "err", err, "library", a.Dirs.Library)
+		return a.Dirs.Library
+	}
+	dir := a.defaultLibrary
+	if v != "" && filepath.IsAbs(v) {
+		dir = filepath.Clean(v)
+	}
+	if dir != a.Dirs.Library {
+		a.Log.Info("library: moved by another Meshdrop since this one started", "from", a.Dirs.Library, "to", dir)
+	}
+	a.Settings.LibraryDir = v
+	a.Dirs.Library = dir
+	return dir
 }
 
 // releaseLibrary drops an open library's shared lock (once).

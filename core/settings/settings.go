@@ -133,6 +133,28 @@ func Load(dir string) (Settings, error) {
 	return s, nil
 }
 
+// RecordedLibraryDir reads library_dir alone from the settings file in dir,
+// as it is now (another Meshdrop process may have moved the library since
+// this one loaded its settings); "" when the file or the field is missing.
+// Unlike Load it leaves a damaged file where it is: the error then says
+// so, and the value is what could be salvaged.
+func RecordedLibraryDir(dir string) (string, error) {
+	b, err := os.ReadFile(filepath.Join(dir, FileName))
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read settings: %w", err)
+	}
+	var s struct {
+		LibraryDir string `json:"library_dir"`
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		return salvageLibraryDir(b), fmt.Errorf("settings file %s is damaged: %w", filepath.Join(dir, FileName), err)
+	}
+	return s.LibraryDir, nil
+}
+
 // libraryDirField matches library_dir with its string value anywhere in a
 // damaged file (a key inside a JSON string has its quotes escaped, so it
 // does not match).

@@ -129,3 +129,32 @@ func FuzzSalvageLibraryDir(f *testing.F) {
 		}
 	})
 }
+
+// RecordedLibraryDir reads library_dir as the file says now, and leaves a
+// damaged file where it is (Load at the next start reports it), giving
+// what could be salvaged with an error.
+func TestRecordedLibraryDir(t *testing.T) {
+	dir := t.TempDir()
+	if v, err := RecordedLibraryDir(dir); v != "" || err != nil {
+		t.Fatalf("no file: %q %v", v, err)
+	}
+	s := Default()
+	s.LibraryDir = "/media/ext/lib"
+	_, full := savedBytes(t, s)
+	p := filepath.Join(dir, FileName)
+	if err := os.WriteFile(p, full, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := RecordedLibraryDir(dir); v != s.LibraryDir || err != nil {
+		t.Fatalf("whole file: %q %v", v, err)
+	}
+	if err := os.WriteFile(p, full[:len(full)-2], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := RecordedLibraryDir(dir); v != s.LibraryDir || err == nil {
+		t.Fatalf("damaged file: %q %v", v, err)
+	}
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("the damaged file was moved: %v", err)
+	}
+}
