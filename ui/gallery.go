@@ -23,6 +23,7 @@ import (
 
 	"meshdrop/core/glb"
 	"meshdrop/core/library"
+	"meshdrop/core/provider"
 	"meshdrop/core/render"
 )
 
@@ -409,11 +410,29 @@ func (g *galleryScreen) updateCell(i widget.GridWrapItemID, o fyne.CanvasObject)
 }
 
 func cellTitle(s library.Summary) string {
-	t := s.Title()
+	t := modelTitle(s)
 	if s.Favourite {
 		t = "★ " + t
 	}
 	return t
+}
+
+// modelTitle is what the Gallery calls a model: its name or prompt, else
+// what it was made from and when. A model made from a dropped image alone
+// has neither, and the job ID ("20261123-133407-45…") meant nothing to the
+// person who dropped it.
+func modelTitle(s library.Summary) string {
+	if s.Name != "" || s.Prompt != "" {
+		return s.Title()
+	}
+	when := s.Created.Local().Format("2 Jan 15:04")
+	switch provider.Mode(s.Mode) {
+	case provider.ModeImage:
+		return "From an image, " + when
+	case provider.ModeMultiImage:
+		return "From images, " + when
+	}
+	return providerName(s.Provider) + " model, " + when
 }
 
 func stateIcon(s library.State) fyne.Resource {
@@ -559,7 +578,7 @@ func (g *galleryScreen) showCompare(a, b string) {
 		if !ok || sum.Model == "" || openScene == nil {
 			continue
 		}
-		title.SetText(sum.Title())
+		title.SetText(modelTitle(sum))
 		path := filepath.Join(lib.JobDir(id), filepath.FromSlash(sum.Model))
 		go func() {
 			sc, err := openScene(path)
@@ -610,7 +629,7 @@ func (g *galleryScreen) showDetail(s *library.Summary) {
 		return
 	}
 	g.preview.Show()
-	title := widget.NewLabelWithStyle(s.Title(), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	title := widget.NewLabelWithStyle(modelTitle(*s), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	title.Wrapping = fyne.TextWrapWord
 	g.detail.Add(title)
 	if g.preview.scene == nil || g.selected != s.ID {
@@ -712,7 +731,7 @@ func (g *galleryScreen) onDelete() {
 	}
 	s := g.items[i]
 	dialog.ShowConfirm("Delete this model?",
-		fmt.Sprintf("“%s” and its files will be deleted from the library. This cannot be undone.", s.Title()),
+		fmt.Sprintf("“%s” and its files will be deleted from the library. This cannot be undone.", modelTitle(s)),
 		func(ok bool) {
 			if ok {
 				g.deleteJob(s.ID)

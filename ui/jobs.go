@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sync"
 	"time"
@@ -465,9 +466,22 @@ func jobTitle(jb library.Job) string {
 	case jb.Prompt != "":
 		return jb.Prompt
 	case len(jb.Inputs) > 0:
-		return "From " + jb.Inputs[0].File
+		return "From " + inputName(jb.Inputs[0].File)
 	}
 	return jb.ID
+}
+
+// storedInput is how the library names a kept input: "input-N-" and the
+// dropped file's name (core/library/files.go).
+var storedInput = regexp.MustCompile(`^input-[0-9]+-`)
+
+// inputName is the name the person gave the input file ("plant-pot.png",
+// not "input-1-plant-pot.png").
+func inputName(file string) string {
+	if name := storedInput.ReplaceAllString(file, ""); name != "" {
+		return name
+	}
+	return file
 }
 
 // jobLine is the job's one-line state: provider, state, progress, elapsed and

@@ -5,8 +5,11 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/test"
 
 	"meshdrop/core/keys"
+	"meshdrop/core/library"
 	"meshdrop/core/provider"
 )
 
@@ -54,5 +57,64 @@ func TestSettingsBudgetsFollowKeysAddedInThisSession(t *testing.T) {
 	}
 	if b := budgets[vault.List()[0].ID]; b.PerJob != 25 {
 		t.Fatalf("the typed cap was lost on redraw: %+v (%v)", b, budgets)
+	}
+}
+
+// A model made from a dropped image alone is called after the image in Jobs
+// ("From plant-pot.png", not the library's "input-1-plant-pot.png") and by
+// what it came from and when in the Gallery (not by its job ID).
+func TestImageOnlyModelsAreNamedForPeople(t *testing.T) {
+	svc := realServices(t)
+	mw, w := newTestWindow(t, svc)
+	p := pngFile(t, t.TempDir(), "plant-pot.png")
+	mw.onDropped(fyne.NewPos(10, 10), []fyne.URI{storage.NewFileURI(p)})
+	g := mw.generate
+	eventually(t, 30*time.Second, "the dropped image", func() bool {
+		var ok bool
+		fyne.DoAndWait(func() { ok = len(g.images) == 1 && !g.generateBtn.Disabled() })
+		return ok
+	})
+	test.Tap(g.generateBtn)
+	var id string
+	eventually(t, 30*time.Second, "the job done", func() bool {
+		fyne.DoAndWait(func() {
+			id = ""
+			if rows := mw.jobs.rows; len(rows) == 1 && rows[0].State == library.StateDone {
+				id = rows[0].ID
+			}
+		})
+		return id != ""
+	})
+	jb, err := svc.Library.Get(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(jb.Inputs) != 1 || jb.Inputs[0].File != "input-1-plant-pot.png" {
+		t.Fatalf("inputs %+v", jb.Inputs)
+	}
+	if got := jobTitle(jb); got != "From plant-pot.png" {
+		t.Fatalf("Jobs calls it %q", got)
+	}
+	mw.show(screenGallery)
+	gal := mw.gallery
+	eventually(t, 30*time.Second, "the model in the Gallery", func() bool {
+		var n int
+		fyne.DoAndWait(func() { n = len(gal.items) })
+		return n == 1
+	})
+	want := "From an image, " + jb.Created.Local().Format("2 Jan 15:04")
+	if got := cellTitle(gal.items[0]); got != want {
+		t.Fatalf("the Gallery calls it %q, want %q", got, want)
+	}
+	fyne.DoAndWait(func() { gal.selectID(id) })
+	labels := labelsIn(w.Content())
+	if !anyContains(labels, want) || anyContains(labels, id) {
+		t.Fatalf("detail pane labels %v", labels)
+	}
+	if got := inputName("input-12-a-b.png"); got != "a-b.png" {
+		t.Fatalf("inputName = %q", got)
+	}
+	if got := inputName("input-1-"); got != "input-1-" {
+		t.Fatalf("inputName of a bare prefix = %q", got)
 	}
 }
