@@ -71,6 +71,7 @@ type generateScreen struct {
 	imagesBox   *fyne.Container
 	imagesHint  *widget.Label
 	optionsForm *fyne.Container
+	leftScroll  *container.Scroll // provider, prompt and images
 	estimate    *widget.Label
 	generateBtn *widget.Button
 	reason      *widget.Label
@@ -134,7 +135,8 @@ func newGenerateScreen(mw *mainWindow) *generateScreen {
 	)
 	bottom := container.NewVBox(widget.NewSeparator(),
 		container.NewBorder(nil, nil, nil, container.NewHBox(g.estimate, g.generateBtn), g.reason))
-	split := container.NewHSplit(container.NewVScroll(container.NewPadded(left)), container.NewVScroll(container.NewPadded(right)))
+	g.leftScroll = container.NewVScroll(container.NewPadded(left))
+	split := container.NewHSplit(g.leftScroll, container.NewVScroll(container.NewPadded(right)))
 	split.Offset = 0.6
 	g.view = container.NewBorder(nil, container.NewPadded(bottom), nil, nil, split)
 	g.updateState()
@@ -451,6 +453,15 @@ func (g *generateScreen) addImage(img chosenImage) {
 	g.images = append(g.images, img)
 	g.renderImages()
 	g.updateState()
+	g.revealImages()
+}
+
+// revealImages scrolls the form down to the image cards (they are last).
+// Under the welcome card, in a window of the default size, a dropped
+// image's card landed below the fold: the drop seemed to do nothing.
+func (g *generateScreen) revealImages() {
+	g.leftScroll.Refresh() // lays the grown form out before measuring it
+	g.leftScroll.ScrollToBottom()
 }
 
 func (g *generateScreen) slotUsed(slot string) bool {

@@ -118,3 +118,37 @@ func TestImageOnlyModelsAreNamedForPeople(t *testing.T) {
 		t.Fatalf("inputName of a bare prefix = %q", got)
 	}
 }
+
+// A dropped image's card is scrolled into view: with the welcome card shown
+// (no keys yet) it used to land below the fold of a default-sized window.
+func TestDroppedImageIsScrolledIntoView(t *testing.T) {
+	svc := realServices(t)
+	mw, w := newTestWindow(t, svc)
+	w.Resize(fyne.NewSize(1100, 720))
+	g := mw.generate
+	if !g.firstRun.Visible() {
+		t.Fatal("no welcome card without keys")
+	}
+	layoutAll(w.Content())
+	if g.leftScroll.Offset.Y != 0 {
+		t.Fatalf("scrolled before the drop: %v", g.leftScroll.Offset)
+	}
+	mw.onDropped(fyne.NewPos(10, 10), []fyne.URI{storage.NewFileURI(pngFile(t, t.TempDir(), "plant-pot.png"))})
+	eventually(t, 30*time.Second, "the dropped image", func() bool {
+		var n int
+		fyne.DoAndWait(func() { n = len(g.images) })
+		return n == 1
+	})
+	var cardBottom, visibleBottom float32
+	fyne.DoAndWait(func() {
+		layoutAll(w.Content())
+		card := g.imagesBox.Objects[0]
+		pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(card)
+		top := fyne.CurrentApp().Driver().AbsolutePositionForObject(g.leftScroll)
+		cardBottom = pos.Y + card.Size().Height
+		visibleBottom = top.Y + g.leftScroll.Size().Height
+	})
+	if cardBottom > visibleBottom+1 {
+		t.Fatalf("the image card ends at %v, below the visible form (%v); scroll offset %v", cardBottom, visibleBottom, g.leftScroll.Offset)
+	}
+}
