@@ -25,6 +25,8 @@ func TestMain(m *testing.M) {
 			err = helperNoKeychain()
 		case "locked":
 			err = helperLocked()
+		case "putback":
+			err = helperPutBackFails()
 		default:
 			err = fmt.Errorf("unknown helper %q", mode)
 		}

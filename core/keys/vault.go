@@ -589,12 +589,36 @@ func (v *Vault) Replace(id string, secret Secret) (Key, error) {
 			rerr = v.kc.set(id, old)
 		}
 		if rerr != nil {
-			return Key{}, fmt.Errorf("%w; and the old secret could not be put back in the keychain: %v", err, rerr)
+			pb := &PutBackError{ID: id, Name: k.Name, NewFingerprint: clean.Fingerprint(), SaveErr: err, PutBackErr: rerr}
+			if !old.IsZero() {
+				pb.OldFingerprint = old.Fingerprint()
+			}
+			return Key{}, pb
 		}
 		return Key{}, fmt.Errorf("%w; the old secret was kept", err)
 	}
 	return *k, nil
 }
+
+// PutBackError is Replace's error when the key list could not be saved and
+// the old secret could not be put back either: the keychain holds the NEW
+// secret while the key list still describes the old one. Whoever made the
+// new secret must not throw it away (revoke it) on the strength of the
+// error alone: it is the one in the keychain now.
+type PutBackError struct {
+	ID, Name       string
+	NewFingerprint string // the secret in the keychain now
+	OldFingerprint string // the secret the key list still describes ("" when the keychain had none)
+	SaveErr        error  // why the key list could not be saved
+	PutBackErr     error  // why the old secret could not be put back
+}
+
+func (e *PutBackError) Error() string {
+	return fmt.Sprintf("the keychain now holds the new secret %s of %q, but the key list could not be saved (%v) and the old secret could not be put back (%v)", e.NewFingerprint, e.Name, e.SaveErr, e.PutBackErr)
+}
+
+// Unwrap gives both causes, so errors.Is finds a locked keychain, say.
+func (e *PutBackError) Unwrap() []error { return []error{e.SaveErr, e.PutBackErr} }
 
 // Delete removes the key: its keychain item and its metadata together. If
 // the keychain refuses (locked, unreachable), nothing is changed and the
