@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -229,9 +230,17 @@ func runKeysMint(e *Env, args []string) int {
 	return ExitOK
 }
 
+// replaceSecret is Vault.Replace (a variable so a test can reach the
+// failure where the keychain keeps the new secret, which needs a keychain
+// locked between two of Replace's own calls).
+var replaceSecret = (*keys.Vault).Replace
+
 // storeMinted puts the minted secret in k's keychain entry (Replace records
 // the rotation, and puts the old secret back if it fails), trying again a few
-// times.
+// times. When the old secret could not be put back (*keys.PutBackError) the
+// keychain holds the new one: no retry (a retry would "put back" the new
+// secret and look like a clean failure), and the error tells RotateKey to
+// revoke neither key.
 func storeMinted(v *keys.Vault, k keys.Key, secret keys.Secret) (keys.Key, error) {
 	var err error
 	for try := range mintStoreTries {
@@ -239,11 +248,27 @@ func storeMinted(v *keys.Vault, k keys.Key, secret keys.Secret) (keys.Key, error
 			time.Sleep(mintStorePause)
 		}
 		var nk keys.Key
-		if nk, err = v.Replace(k.ID, secret); err == nil {
+		if nk, err = replaceSecret(v, k.ID, secret); err == nil {
 			return nk, nil
+		}
+		var pb *keys.PutBackError
+		if errors.As(err, &pb) {
+			return keys.Key{}, fmt.Errorf("%w: %w", genx3d.ErrRevokeNeither, err)
 		}
 	}
 	return keys.Key{}, err
+}
+
+// reportBothLive says what happened when the keychain took the minted
+// secret but the key list could not record it and the old secret could not
+// be put back: the keychain holds the new key, and neither key was revoked.
+func reportBothLive(e *Env, k keys.Key, ns *genx3d.NotStoredError, why string) int {
+	e.Errorf("genX3D made a new key for %q (server ID %s, %s) and the keychain took it, but the key list could not be saved and the old secret could not be put back.", k.Name, ns.KeyID, ns.Fingerprint)
+	e.Errorf("The keychain now holds the NEW key %s; Meshdrop's key list still shows the old one %s.", ns.Fingerprint, k.Fingerprint)
+	e.Errorf("Neither key was revoked: the old key (server ID %s) and the new key (server ID %s) both still work on the server.", ns.OldKeyID, ns.KeyID)
+	e.Errorf("What to do: make the key list %s writable again, check with 'meshdrop keys test %s' that the new key works, then revoke the old key %s in the genX3D server's key management (or DELETE /keys/%s on its API with an admin key).", filepath.Join(e.Dirs.Config, keys.MetadataFile), k.Name, ns.OldKeyID, ns.OldKeyID)
+	e.Errorf("(cause: %s)", why)
+	return ExitNoKey
 }
 
 // reportNotStored says what happened to a minted key that was not kept: the
@@ -251,6 +276,9 @@ func storeMinted(v *keys.Vault, k keys.Key, secret keys.Secret) (keys.Key, error
 // key was not revoked and k is unchanged; the new key was revoked unless the
 // server refused that too.
 func reportNotStored(e *Env, k keys.Key, ns *genx3d.NotStoredError, why string) int {
+	if ns.RevokedNeither {
+		return reportBothLive(e, k, ns, why)
+	}
 	fate := fmt.Sprintf("The new key %s was revoked on the server.", ns.KeyID)
 	if !ns.Revoked {
 		fate = fmt.Sprintf("Revoking the new key failed: revoke key %s yourself in the genX3D server's key management.", ns.KeyID)

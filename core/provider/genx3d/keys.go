@@ -179,8 +179,16 @@ func parseMinted(body []byte) (keyEntry, error) {
 
 // StoreFunc keeps a minted key (the keychain). RotateKey calls it after
 // the server has accepted the new key and before the old key is revoked; an
-// error makes RotateKey revoke the new key instead. It must not log the secret.
+// error makes RotateKey revoke the new key instead, unless it wraps
+// ErrRevokeNeither. It must not log the secret.
 type StoreFunc func(Rotated) error
+
+// ErrRevokeNeither, wrapped in a StoreFunc's error, says the store failed
+// half-way and the new secret may be the one kept now (the keychain took
+// it, and the old one could not be put back): RotateKey then revokes
+// neither key, since either may be the only copy in use, and returns a
+// *NotStoredError with RevokedNeither set.
+var ErrRevokeNeither = errors.New("neither key may be revoked")
 
 // NotStoredError is RotateKey's error when a minted key was not kept: the
 // server did not accept it (store was not called), or store failed. The old
@@ -189,15 +197,22 @@ type StoreFunc func(Rotated) error
 type NotStoredError struct {
 	KeyID       string // the new key's server ID
 	Fingerprint string // the new secret's, for messages
+	OldKeyID    string // the old key's server ID
 	Refused     bool   // the server did not accept the new key
 	Revoked     bool   // the new key was revoked: the server refuses it now
-	Err         error  // the store error, or the server's refusal
+	// RevokedNeither: store's error wrapped ErrRevokeNeither, so the new key
+	// was left live too; both keys work on the server.
+	RevokedNeither bool
+	Err            error // the store error, or the server's refusal
 }
 
 func (e *NotStoredError) Error() string {
 	what := "could not be stored"
 	if e.Refused {
 		what = "was not accepted by the server"
+	}
+	if e.RevokedNeither {
+		return fmt.Sprintf("the new key %s (server ID %s) could not be stored cleanly (%v); neither key was revoked: the old key (server ID %s) and the new key both still work", e.Fingerprint, e.KeyID, e.Err, e.OldKeyID)
 	}
 	fate := "it was revoked"
 	if !e.Revoked {
@@ -295,6 +310,11 @@ func (g *GenX3D) RotateKey(ctx context.Context, cred provider.Credential, r Rota
 		return g.dropNew(ctx, cred, out, true, err)
 	}
 	if err := store(out); err != nil {
+		if errors.Is(err, ErrRevokeNeither) {
+			nse := &NotStoredError{KeyID: out.KeyID, Fingerprint: out.Secret.Fingerprint(), OldKeyID: oldID, RevokedNeither: true, Err: err}
+			out.Secret = keys.Secret{}
+			return out, nse
+		}
 		return g.dropNew(ctx, cred, out, false, err)
 	}
 	_, err = g.c.Read(ctx, cred, httpx.Call{Method: "DELETE", Path: "/keys/" + url.PathEscape(oldID)}, nil)
@@ -323,7 +343,7 @@ func (g *GenX3D) dropNew(ctx context.Context, cred provider.Credential, out Rota
 		_, err = g.c.Read(ctx, newCred, httpx.Call{Path: "/keys"}, nil)
 		revoked = provider.KindOf(err) == provider.ErrUnauthorized
 	}
-	nse := &NotStoredError{KeyID: out.KeyID, Fingerprint: out.Secret.Fingerprint(), Refused: refused, Revoked: revoked, Err: why}
+	nse := &NotStoredError{KeyID: out.KeyID, Fingerprint: out.Secret.Fingerprint(), OldKeyID: out.OldKeyID, Refused: refused, Revoked: revoked, Err: why}
 	out.Secret = keys.Secret{}
 	return out, nse
 }
