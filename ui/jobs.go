@@ -232,8 +232,26 @@ func (j *jobsScreen) refreshView() {
 	}
 	j.stack.Refresh()
 	j.list.Refresh()
+	j.syncSelection()
 	j.showDetail()
 	j.mw.refreshStatus()
+}
+
+// syncSelection keeps the list's highlighted row on the selected job when
+// rows move (a new job goes on top). The list selects by index: a new job
+// took the highlight while the detail still showed the old one, and a click
+// on that row did nothing, the list holding it selected already.
+func (j *jobsScreen) syncSelection() {
+	if j.selected == "" {
+		return
+	}
+	i := slices.IndexFunc(j.rows, func(r library.Job) bool { return r.ID == j.selected })
+	if i < 0 { // gone (deleted in the Gallery or by another process)
+		j.list.UnselectAll()
+		j.selected = ""
+		return
+	}
+	j.list.Select(i) // nothing happens when it is already the selected row
 }
 
 // runningCount is how many listed jobs are not finished.

@@ -152,3 +152,35 @@ func TestDroppedImageIsScrolledIntoView(t *testing.T) {
 		t.Fatalf("the image card ends at %v, below the visible form (%v); scroll offset %v", cardBottom, visibleBottom, g.leftScroll.Offset)
 	}
 }
+
+// A new job on top of the list leaves the highlight on the selected job,
+// and a click on the new job's row shows it (the list kept the highlight on
+// row 0, now the new job, with the old job's detail, and ignored the click).
+func TestJobsSelectionFollowsItsJobWhenANewJobArrives(t *testing.T) {
+	svc := realServices(t)
+	old := makeModels(t, svc, "a red wooden crate")[0]
+	mw, _ := newTestWindow(t, svc)
+	mw.show(screenJobs)
+	j := mw.jobs
+	fyne.DoAndWait(j.reload)
+	fyne.DoAndWait(func() { j.list.Select(0) })
+	if j.selected != old.ID {
+		t.Fatalf("selected %q, want %q", j.selected, old.ID)
+	}
+	var newer library.Job
+	// The runner's listeners hand their updates to the UI thread: free it.
+	waitUI(func() { newer = makeModels(t, svc, "a golden torus")[0] })
+	eventually(t, 30*time.Second, "the new job on top", func() bool {
+		var ok bool
+		fyne.DoAndWait(func() { ok = len(j.rows) == 2 && j.rows[0].ID == newer.ID })
+		return ok
+	})
+	if j.selected != old.ID || !anyContains(labelsIn(j.detail), "a red wooden crate") {
+		t.Fatalf("the detail left the selected job: selected %q, detail %v", j.selected, labelsIn(j.detail))
+	}
+	// A click on the new job's row (row 0) selects it.
+	fyne.DoAndWait(func() { j.list.Select(0) })
+	if j.selected != newer.ID || !anyContains(labelsIn(j.detail), "a golden torus") {
+		t.Fatalf("clicking the new job: selected %q, detail %v", j.selected, labelsIn(j.detail))
+	}
+}
