@@ -94,14 +94,23 @@ func (r *Runner) pin(id string, p provider.Provider) {
 	r.mu.Unlock()
 }
 
-// unpin forgets a job's adapter once nothing more will be asked of its
-// task. An unknown job keeps it: a reconcile looks for the lost task at
-// the host the create went to.
+// unpin forgets a job's adapter once this process stops driving it, in
+// whatever state it ended: an entry kept per job would grow with every job
+// run (unknown ones were kept before, and never forgotten). A reconcile of
+// an unknown job later asks the registry's adapter, as one in a new
+// process always did: the same host unless its base URL was changed since.
 func (r *Runner) unpin(j library.Job) {
-	switch j.State {
-	case library.StateDone, library.StateFailed, library.StateCancelled:
-		r.mu.Lock()
+	r.mu.Lock()
+	delete(r.pins, j.ID)
+	r.mu.Unlock()
+}
+
+// unpinIdle is unpin for a job this process is not driving (a reconcile
+// that found nothing pinned it): a driver running it unpins when it ends.
+func (r *Runner) unpinIdle(j library.Job) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, driving := r.active[j.ID]; !driving {
 		delete(r.pins, j.ID)
-		r.mu.Unlock()
 	}
 }

@@ -289,6 +289,7 @@ func (r *Runner) Reconcile(ctx context.Context, id string) (found bool, err erro
 	}
 	ref, ok, err := r.lookup(ctx, p, j)
 	if err != nil || !ok {
+		r.unpinIdle(j)
 		return false, err
 	}
 	if err := r.adopt(j.ID, ref); err != nil {
