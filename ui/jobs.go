@@ -486,7 +486,9 @@ func jobTitle(jb library.Job) string {
 	case len(jb.Inputs) > 0:
 		return "From " + inputName(jb.Inputs[0].File)
 	}
-	return jb.ID
+	// Rows read from the library's index have no inputs: called as the
+	// Gallery calls them ("From an image, 23 Nov 13:34"), not by job ID.
+	return modelTitle(library.Summarize(jb))
 }
 
 // storedInput is how the library names a kept input: "input-N-" and the

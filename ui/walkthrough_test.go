@@ -103,6 +103,14 @@ func TestImageOnlyModelsAreNamedForPeople(t *testing.T) {
 		return n == 1
 	})
 	want := "From an image, " + jb.Created.Local().Format("2 Jan 15:04")
+	// After a restart the Jobs list is read from the index (no inputs).
+	sum, ok := svc.Library.Summary(id)
+	if !ok {
+		t.Fatal("no summary for the job")
+	}
+	if got := jobTitle(jobFromSummary(sum)); got != want {
+		t.Fatalf("Jobs calls it %q after a reload, want %q", got, want)
+	}
 	if got := cellTitle(gal.items[0]); got != want {
 		t.Fatalf("the Gallery calls it %q, want %q", got, want)
 	}
