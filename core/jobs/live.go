@@ -94,12 +94,17 @@ func (r *Runner) pin(id string, p provider.Provider) {
 	r.mu.Unlock()
 }
 
-// unpin forgets a job's adapter once this process stops driving it, in
-// whatever state it ended: an entry kept per job would grow with every job
-// run (unknown ones were kept before, and never forgotten). A reconcile of
-// an unknown job later asks the registry's adapter, as one in a new
-// process always did: the same host unless its base URL was changed since.
+// unpin forgets a job's adapter once the job has ended, in whatever end
+// state (State.Finished: done, failed, cancelled or unknown): unknown ones
+// were kept before, and never forgotten, one entry per job for the life of
+// the process. A reconcile of an unknown job later asks the registry's
+// adapter, as one in a new process always did: the same host unless its
+// base URL was changed since. A job whose drive stopped unfinished (a
+// refused write) keeps its pin: driven again here, it stays at its host.
 func (r *Runner) unpin(j library.Job) {
+	if !j.State.Finished() {
+		return
+	}
 	r.mu.Lock()
 	delete(r.pins, j.ID)
 	r.mu.Unlock()
