@@ -95,18 +95,10 @@ func damagedLibraryNote(d *settings.DamagedError, dirs paths.Dirs) string {
 // wait for it. A failed mk is not kept: the next call tries again.
 func (a *App) Once(name string, mk func() (any, func(), error)) (any, error) {
 	a.mu.Lock()
-	for {
-		if v, ok := a.cache[name]; ok {
-			a.mu.Unlock()
-			return v, nil
-		}
-		wait, busy := a.making[name]
-		if !busy {
-			break
-		}
+	if a.waitWhileMade(name, func() bool { _, ok := a.cache[name]; return ok }) {
+		v := a.cache[name]
 		a.mu.Unlock()
-		<-wait
-		a.mu.Lock()
+		return v, nil
 	}
 	if a.making == nil {
 		a.making = map[string]chan struct{}{}
@@ -134,6 +126,26 @@ func (a *App) Once(name string, mk func() (any, func(), error)) (any, error) {
 		return nil, err
 	}
 	return v, nil
+}
+
+// waitWhileMade waits while name is being made (by Once's mk, or held by
+// MoveLibrary's hold), with a.mu held on entry and on return (released
+// while waiting). enough, when not nil, is checked first and after each
+// wait under a.mu: waitWhileMade returns true as soon as it holds, and
+// false once name is not being made.
+func (a *App) waitWhileMade(name string, enough func() bool) bool {
+	for {
+		if enough != nil && enough() {
+			return true
+		}
+		wait, busy := a.making[name]
+		if !busy {
+			return false
+		}
+		a.mu.Unlock()
+		<-wait
+		a.mu.Lock()
+	}
 }
 
 // Current returns the settings in force (SaveSettings may replace them

@@ -291,15 +291,7 @@ func (a *App) hold(names ...string) (release func()) {
 	done := make(chan struct{})
 	a.mu.Lock()
 	for _, name := range names {
-		for {
-			wait, busy := a.making[name]
-			if !busy {
-				break
-			}
-			a.mu.Unlock()
-			<-wait
-			a.mu.Lock()
-		}
+		a.waitWhileMade(name, nil)
 		if a.making == nil {
 			a.making = map[string]chan struct{}{}
 		}

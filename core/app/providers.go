@@ -74,16 +74,7 @@ func (a *App) applySettings(s settings.Settings, changed []provider.Provider) {
 func (a *App) opened(name string) (any, bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	for {
-		if v, ok := a.cache[name]; ok {
-			return v, true
-		}
-		wait, busy := a.making[name]
-		if !busy || a.held[name] {
-			return nil, false
-		}
-		a.mu.Unlock()
-		<-wait
-		a.mu.Lock()
-	}
+	a.waitWhileMade(name, func() bool { _, ok := a.cache[name]; return ok || a.held[name] })
+	v, ok := a.cache[name]
+	return v, ok
 }
