@@ -168,7 +168,7 @@ func (a *App) SaveSettings(s settings.Settings) error {
 	defer settingsMu.Unlock()
 	old := a.Current()
 	s.LibraryDir = old.LibraryDir
-	changed, err := changedProviders(old, s, a.Log)
+	changed, err := a.changedProviders(old, s)
 	if err != nil {
 		return err
 	}

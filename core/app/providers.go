@@ -1,7 +1,6 @@
 package app
 
 import (
-	"log/slog"
 	"sync"
 
 	"meshdrop/core/jobs"
@@ -18,7 +17,7 @@ const providersName = "providers"
 // the one to use.
 func (a *App) Providers() (*provider.Registry, error) {
 	v, err := a.Once(providersName, func() (any, func(), error) {
-		r, err := all.Registry(a.Current(), a.Log)
+		r, err := all.Registry(a.Current(), a.Log, all.DataDir(a.Dirs.Data))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -37,8 +36,8 @@ var settingsMu sync.Mutex
 // changedProviders builds the adapters whose settings differ between old
 // and new; an error (a setting that would send a key where it must not go)
 // means the settings are not saved.
-func changedProviders(old, new settings.Settings, log *slog.Logger) ([]provider.Provider, error) {
-	return all.Changed(old, new, log)
+func (a *App) changedProviders(old, new settings.Settings) ([]provider.Provider, error) {
+	return all.Changed(old, new, a.Log, all.DataDir(a.Dirs.Data))
 }
 
 // applySettings puts saved settings in force in the stores already open

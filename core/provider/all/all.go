@@ -19,23 +19,47 @@ type Builder func(s settings.Settings, log *slog.Logger) (provider.Provider, err
 
 // builders is the list of providers. To add one, append a line (and, if it
 // has settings, a small func below or in its own file in this package).
-var builders = []Builder{
-	buildMeshy,
-	buildTripo,
-	buildRodin,
-	buildSandbox,
-	buildGenX3D,
+func builders(o options) []Builder {
+	return []Builder{
+		buildMeshy,
+		buildTripo,
+		buildRodin,
+		sandboxBuilder(o.dataDir),
+		buildGenX3D,
+	}
+}
+
+// Option changes how Registry and Changed build the adapters.
+type Option func(*options)
+
+type options struct {
+	dataDir string // "": paths.Resolve's data folder
+}
+
+// DataDir is the data folder adapters keep state in (the Sandbox's image
+// tasks, in <dir>/sandbox): the App's Dirs.Data, so an App on other folders
+// (a test's temporary ones) writes nothing in the user's data folder.
+// Without it the folder paths.Resolve finds is used.
+func DataDir(dir string) Option { return func(o *options) { o.dataDir = dir } }
+
+func optionsOf(opts []Option) options {
+	var o options
+	for _, f := range opts {
+		f(&o)
+	}
+	return o
 }
 
 // Registry builds every provider. A provider whose settings are wrong (a base
 // URL that is not https, say) is an error naming it: the user must fix the
 // setting rather than have Meshdrop quietly talk to another host.
-func Registry(s settings.Settings, log *slog.Logger) (*provider.Registry, error) {
+func Registry(s settings.Settings, log *slog.Logger, opts ...Option) (*provider.Registry, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	ps := make([]provider.Provider, 0, len(builders))
-	for _, b := range builders {
+	bs := builders(optionsOf(opts))
+	ps := make([]provider.Provider, 0, len(bs))
+	for _, b := range bs {
 		p, err := b(s, log)
 		if err != nil {
 			return nil, fmt.Errorf("provider settings: %w", err)

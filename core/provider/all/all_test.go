@@ -52,8 +52,8 @@ func TestEveryProviderIsConsistent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(reg.All()) != len(builders) {
-		t.Fatalf("%d providers for %d builders", len(reg.All()), len(builders))
+	if len(reg.All()) != len(builders(options{})) {
+		t.Fatalf("%d providers for %d builders", len(reg.All()), len(builders(options{})))
 	}
 	for _, p := range reg.All() {
 		c := p.Capabilities()

@@ -10,15 +10,23 @@ import (
 	"meshdrop/core/settings"
 )
 
-// buildSandbox makes the offline Sandbox. Its tasks' input images live in
-// <data>/sandbox so an image task resumes after a restart; when the data
-// folder cannot be found they are kept in memory (text tasks resume anyway).
-func buildSandbox(_ settings.Settings, log *slog.Logger) (provider.Provider, error) {
-	cfg := sandbox.Config{}
-	if d, err := paths.Resolve(); err == nil {
-		cfg.StateDir = filepath.Join(d.Data, "sandbox")
-	} else {
-		log.Warn("sandbox: no data folder; image tasks will not survive a restart", "err", err)
+// sandboxBuilder makes the offline Sandbox. Its tasks' input images live in
+// <data>/sandbox so an image task resumes after a restart: data is the
+// App's data folder (DataDir), or "" for the one paths.Resolve finds; when
+// there is none they are kept in memory (text tasks resume anyway).
+func sandboxBuilder(data string) Builder {
+	return func(_ settings.Settings, log *slog.Logger) (provider.Provider, error) {
+		cfg := sandbox.Config{}
+		if data == "" {
+			if d, err := paths.Resolve(); err == nil {
+				data = d.Data
+			} else {
+				log.Warn("sandbox: no data folder; image tasks will not survive a restart", "err", err)
+			}
+		}
+		if data != "" {
+			cfg.StateDir = filepath.Join(data, "sandbox")
+		}
+		return sandbox.New(cfg), nil
 	}
-	return sandbox.New(cfg), nil
 }

@@ -44,12 +44,12 @@ func inputsOf(s settings.Settings, id string) inputs {
 // from new first, so a wrong setting (a base URL that is not https to a
 // non-loopback host, an unknown Tripo region) is an error naming the
 // provider and nothing is returned: the caller keeps the registry it has.
-func Changed(old, new settings.Settings, log *slog.Logger) ([]provider.Provider, error) {
+func Changed(old, new settings.Settings, log *slog.Logger, opts ...Option) ([]provider.Provider, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	var out []provider.Provider
-	for _, b := range builders {
+	for _, b := range builders(optionsOf(opts)) {
 		p, err := b(new, log)
 		if err != nil {
 			return nil, fmt.Errorf("provider settings: %w", err)
