@@ -209,7 +209,7 @@ func (g *generateScreen) refreshFirstRun() {
 		return
 	}
 	msg := widget.NewLabel("No keys yet. Try the Sandbox: it makes simple models on this computer, free and offline. " +
-		"To use Meshy, Tripo, Rodin or GenX3D, add your API key in Keys.")
+		"To use Meshy, Tripo, Rodin or genX3D, add your API key in Keys.")
 	msg.Wrapping = fyne.TextWrapWord
 	useSandbox := widget.NewButton("Use the Sandbox", func() { g.selectProvider(provider.Sandbox) })
 	addKey := widget.NewButtonWithIcon("Add a key", theme.ContentAddIcon(), func() { g.mw.show(screenKeys) })

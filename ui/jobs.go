@@ -583,7 +583,7 @@ func providerName(id string) string {
 	case provider.Rodin:
 		return "Rodin"
 	case provider.GenX3D:
-		return "GenX3D"
+		return "genX3D" // as the provider spells itself (its DisplayName, the docs)
 	case "local":
 		return "Imported"
 	}

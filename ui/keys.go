@@ -51,7 +51,7 @@ func newKeysScreen(mw *mainWindow) *keysScreen {
 	k.addBtn = widget.NewButtonWithIcon("Add key", theme.ContentAddIcon(), k.onAdd)
 	k.addBtn.Importance = widget.HighImportance
 	k.empty = emptyState("No keys yet",
-		"Add the API key from your Meshy, Tripo, Rodin or GenX3D account: it is kept in the system keychain and only its fingerprint is shown. The Sandbox needs no key.",
+		"Add the API key from your Meshy, Tripo, Rodin or genX3D account: it is kept in the system keychain and only its fingerprint is shown. The Sandbox needs no key.",
 		widget.NewButtonWithIcon("Add key", theme.ContentAddIcon(), k.onAdd))
 	k.stack = container.NewStack(k.empty)
 	k.message = widget.NewLabel("")
