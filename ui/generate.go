@@ -297,7 +297,7 @@ func (g *generateScreen) fetchCredits() {
 			text = formatBalance(b)
 		}
 		if err != nil {
-			text = "credits unknown"
+			text = creditsProblem(p.DisplayName(), err)
 		}
 		fyne.Do(func() {
 			g.credits[k.ID] = text
@@ -324,6 +324,23 @@ func (g *generateScreen) creditsText() string {
 		c = "credits not checked"
 	}
 	return fmt.Sprintf("Key '%s' (%s): %s", k.Name, k.Fingerprint, c)
+}
+
+// creditsProblem is the status line's short word on why a key's credits
+// are unknown. "credits unknown" alone left a new user to guess between a
+// wrong key and no network; the whole message is in Keys' Test.
+func creditsProblem(providerName string, err error) string {
+	switch provider.KindOf(err) {
+	case provider.ErrUnauthorized, provider.ErrForbidden:
+		return "key rejected: replace it in Keys"
+	case provider.ErrNoCredits:
+		return "out of credits"
+	case provider.ErrRateLimited:
+		return "credits unknown: " + providerName + " is rate-limiting, try later"
+	case provider.ErrUnavailable:
+		return "credits unknown: " + providerName + " cannot be reached (offline?)"
+	}
+	return "credits unknown: Test the key in Keys for why"
 }
 
 func formatBalance(b provider.Balance) string {

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -11,6 +12,9 @@ import (
 	"meshdrop/core/keys"
 	"meshdrop/core/library"
 	"meshdrop/core/provider"
+	"meshdrop/core/provider/meshy"
+	"meshdrop/core/provider/meshy/meshytest"
+	"meshdrop/core/provider/sandbox"
 )
 
 // Tests for what a new user tripped on in the real window
@@ -190,5 +194,32 @@ func TestJobsSelectionFollowsItsJobWhenANewJobArrives(t *testing.T) {
 	fyne.DoAndWait(func() { j.list.Select(0) })
 	if j.selected != newer.ID || !anyContains(labelsIn(j.detail), "a golden torus") {
 		t.Fatalf("clicking the new job: selected %q, detail %v", j.selected, labelsIn(j.detail))
+	}
+}
+
+// The status line says why a key's credits are unknown: a rejected key
+// (Meshy on a loopback server answering 401) is told apart from no network.
+func TestStatusLineSaysWhyCreditsAreUnknown(t *testing.T) {
+	const good = "msy_GOODgoodGOODgood1111"
+	srv := meshytest.New(t, good)
+	m, err := meshy.New(meshy.Config{BaseURL: srv.BaseURL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := realServices(t)
+	svc.Registry = provider.NewRegistry(sandbox.New(sandbox.Config{Pace: testPace}), m)
+	vault := withVault(t, svc)
+	if _, err := vault.Add(provider.Meshy, "Old key", keys.NewSecret("msy_REVOKEDrevoked2222"), keys.AddOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	mw, _ := newTestWindow(t, svc)
+	mw.generate.selectProvider(provider.Meshy)
+	eventually(t, 30*time.Second, "the reason in the status line", func() bool {
+		var s string
+		fyne.DoAndWait(func() { s = mw.status.Text })
+		return strings.Contains(s, "Key 'Old key' (msy_…2222): key rejected: replace it in Keys")
+	})
+	if got := creditsProblem("Meshy", &provider.Error{Kind: provider.ErrUnavailable, Provider: provider.Meshy, Message: "no route"}); !strings.Contains(got, "Meshy cannot be reached") {
+		t.Fatalf("unreachable: %q", got)
 	}
 }
