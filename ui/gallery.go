@@ -686,8 +686,8 @@ func (g *galleryScreen) showDetail(s *library.Summary) {
 	actions := container.NewGridWithColumns(2)
 	if s.Model != "" && g.svc != nil && g.svc.Library != nil {
 		path := filepath.Join(g.svc.Library.JobDir(s.ID), filepath.FromSlash(s.Model))
-		actions.Add(widget.NewButtonWithIcon("Open", theme.FileIcon(), func() { openPath(g.mw.app, path) }))
-		actions.Add(widget.NewButtonWithIcon("Show folder", theme.FolderOpenIcon(), func() { openPath(g.mw.app, filepath.Dir(path)) }))
+		actions.Add(widget.NewButtonWithIcon("Open", theme.FileIcon(), func() { openPath(g.mw, path) }))
+		actions.Add(widget.NewButtonWithIcon("Show folder", theme.FolderOpenIcon(), func() { openPath(g.mw, filepath.Dir(path)) }))
 		actions.Add(widget.NewButtonWithIcon("Copy path", theme.ContentCopyIcon(), func() { g.mw.app.Clipboard().SetContent(path) }))
 	}
 	if s.Model != "" && g.svc != nil && g.svc.Library != nil {

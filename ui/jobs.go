@@ -12,6 +12,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -465,14 +466,22 @@ func (j *jobsScreen) onOpen(jb library.Job) {
 		return
 	}
 	m, _ := library.ModelFile(jb)
-	openPath(j.mw.app, filepath.Join(j.svc.Library.JobDir(jb.ID), filepath.FromSlash(m.File)))
+	openPath(j.mw, filepath.Join(j.svc.Library.JobDir(jb.ID), filepath.FromSlash(m.File)))
 }
 
-// openPath asks the desktop to open a local file.
-func openPath(a fyne.App, path string) {
+// openURL hands a URL to the system's opener (Fyne's OpenURL: xdg-open,
+// open, start); tests replace it.
+var openURL = func(a fyne.App, u *url.URL) error { return a.OpenURL(u) }
+
+// openPath asks the desktop to open a local file or folder. When no opener
+// could be started the window says so: it was only logged, and Open seemed
+// to do nothing.
+func openPath(mw *mainWindow, path string) {
 	u := &url.URL{Scheme: "file", Path: path}
-	if err := a.OpenURL(u); err != nil {
+	if err := openURL(mw.app, u); err != nil {
 		fyne.LogError("open "+path, err)
+		dialog.ShowInformation("Could not open "+filepath.Base(path),
+			"No app could be started to open it ("+err.Error()+"). Copy its path and open it from the app you use.", mw.win)
 	}
 }
 

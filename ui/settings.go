@@ -88,7 +88,7 @@ func (s *settingsScreen) bind(svc *services) {
 	s.body.Add(bold("Library"))
 	loc := widget.NewLabel(lib)
 	loc.Wrapping = fyne.TextWrapBreak
-	open := widget.NewButtonWithIcon("Show folder", theme.FolderOpenIcon(), func() { openPath(s.mw.app, lib) })
+	open := widget.NewButtonWithIcon("Show folder", theme.FolderOpenIcon(), func() { openPath(s.mw, lib) })
 	s.moveBtn = widget.NewButtonWithIcon("Move…", theme.FolderNewIcon(), s.onMoveLibrary)
 	s.body.Add(container.NewBorder(nil, nil, nil, container.NewHBox(open, s.moveBtn), loc))
 	hint := widget.NewLabel("Move puts every model, its inputs and thumbnail in another folder (another disk too) and remembers the place.")

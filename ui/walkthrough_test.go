@@ -1,6 +1,9 @@
 package ui
 
 import (
+	"errors"
+	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -221,5 +224,47 @@ func TestStatusLineSaysWhyCreditsAreUnknown(t *testing.T) {
 	})
 	if got := creditsProblem("Meshy", &provider.Error{Kind: provider.ErrUnavailable, Provider: provider.Meshy, Message: "no route"}); !strings.Contains(got, "Meshy cannot be reached") {
 		t.Fatalf("unreachable: %q", got)
+	}
+}
+
+// The Gallery's Open hands the model's file to the system opener, and says
+// so in the window when no opener could be started (it was only logged).
+func TestGalleryOpenHandsTheModelToTheOpenerOrSaysWhy(t *testing.T) {
+	svc := realServices(t)
+	made := makeModels(t, svc, "a golden torus")[0]
+	mw, w := newTestWindow(t, svc)
+	var opened []string
+	var fail error
+	prev := openURL
+	openURL = func(_ fyne.App, u *url.URL) error { opened = append(opened, u.String()); return fail }
+	t.Cleanup(func() { openURL = prev })
+	mw.show(screenGallery)
+	g := mw.gallery
+	eventually(t, 30*time.Second, "the model in the Gallery", func() bool {
+		var n int
+		fyne.DoAndWait(func() { n = len(g.items) })
+		return n == 1
+	})
+	fyne.DoAndWait(func() { g.selectID(made.ID) })
+	open := findButton(g.detail, "Open")
+	if open == nil {
+		t.Fatal("no Open button")
+	}
+	test.Tap(open)
+	want := "file://" + filepath.ToSlash(filepath.Join(svc.Library.JobDir(made.ID), "model.glb"))
+	if len(opened) != 1 || opened[0] != want {
+		t.Fatalf("opened %v, want %s", opened, want)
+	}
+	if w.Canvas().Overlays().Top() != nil {
+		t.Fatal("a dialog after a successful open")
+	}
+	fail = errors.New(`exec: "xdg-open": executable file not found in $PATH`)
+	test.Tap(open)
+	top := w.Canvas().Overlays().Top()
+	if top == nil {
+		t.Fatal("no message when the opener could not start")
+	}
+	if labels := labelsIn(top); !anyContains(labels, "Could not open model.glb") || !anyContains(labels, "xdg-open") {
+		t.Fatalf("dialog says %v", labels)
 	}
 }
