@@ -83,6 +83,14 @@ func (k *keysScreen) refresh() {
 	}
 	k.stack.Refresh()
 	k.list.Refresh()
+	// The highlight follows the selected key: the list selects by index, so
+	// a key just added (and selected) left the highlight on another row,
+	// and a click on that row did nothing, the list holding it already.
+	if i := slices.IndexFunc(k.rows, func(x keys.Key) bool { return x.ID == k.selected }); i >= 0 {
+		k.list.Select(i)
+	} else {
+		k.list.UnselectAll()
+	}
 	k.showDetail()
 }
 

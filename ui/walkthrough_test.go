@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -266,5 +267,38 @@ func TestGalleryOpenHandsTheModelToTheOpenerOrSaysWhy(t *testing.T) {
 	}
 	if labels := labelsIn(top); !anyContains(labels, "Could not open model.glb") || !anyContains(labels, "xdg-open") {
 		t.Fatalf("dialog says %v", labels)
+	}
+}
+
+// A key added in Keys is the highlighted row, and a click on the key that
+// was highlighted before selects it again (the highlight stayed on the old
+// row beside the new key's detail, and that click did nothing).
+func TestKeysHighlightFollowsTheAddedKey(t *testing.T) {
+	svc := realServices(t)
+	vault := withVault(t, svc)
+	first, err := vault.Add(provider.Meshy, "Client A", keys.NewSecret("msy_FIRSTfirstFIRST1111"), keys.AddOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mw, _ := newTestWindow(t, svc)
+	mw.show(screenKeys)
+	k := mw.keys
+	fyne.DoAndWait(func() { k.list.Select(0) })
+	if k.selected != first.ID {
+		t.Fatalf("selected %q", k.selected)
+	}
+	k.addKey(provider.Meshy, "Zed", keys.NewSecret("msy_SECONDsecondSEC2222"), false)
+	eventually(t, 30*time.Second, "the new key listed", func() bool {
+		var n int
+		fyne.DoAndWait(func() { n = len(k.rows) })
+		return n == 2
+	})
+	i := slices.IndexFunc(k.rows, func(x keys.Key) bool { return x.ID == first.ID })
+	if k.selected == first.ID || i < 0 {
+		t.Fatalf("the added key is not selected (%q), or the first is gone (%d)", k.selected, i)
+	}
+	fyne.DoAndWait(func() { k.list.Select(i) })
+	if k.selected != first.ID {
+		t.Fatalf("a click on the first key left %q selected", k.selected)
 	}
 }
