@@ -245,4 +245,6 @@ convert -size 384x384 xc:'#f4f1ea' -fill '#c8552b' -draw "roundrectangle 110,120
 # Keys screen goes to a real Secret Service.
 export MD=$tmp/bin/meshdrop OUT=$out TMPD=$tmp
 exec 3>&1
-dbus-run-session -- bash "$root/scripts/screenshots.sh" --session 3>&3
+# (The session bus's own chatter on stderr is dropped; failures still show.)
+dbus-run-session -- bash "$root/scripts/$(basename "$0")" --session 3>&3 \
+  2> >(grep --line-buffered -v "^dbus-daemon\[\|^SpiRegistry daemon\|^X connection to" >&2)
