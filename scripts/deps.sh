@@ -8,7 +8,7 @@ what=${1:-build}
 
 build_pkgs=(gcc pkg-config libgl1-mesa-dev xorg-dev libgtk-3-dev)
 test_pkgs=(gnome-keyring dbus-x11 libsecret-tools xvfb)
-shot_pkgs=(xvfb imagemagick xdotool)
+shot_pkgs=(xvfb imagemagick xdotool python3-gi gir1.2-gtk-3.0)  # GTK for the drag source of the scripted drop
 
 pkgs=("${build_pkgs[@]}")
 case "$what" in
