@@ -29,7 +29,7 @@ func (a *App) Library() (*library.Library, error) {
 			ThumbnailSize: size,
 		})
 		if err != nil {
-			lk.unlock()
+			lk.Unlock()
 			return nil, nil, fmt.Errorf("cannot open the library: %w", err)
 		}
 		if lk != nil {

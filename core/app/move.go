@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"meshdrop/core/fsutil"
 	"meshdrop/core/jobs"
 	"meshdrop/core/library"
 	"meshdrop/core/paths"
@@ -34,7 +35,7 @@ var ErrLibraryInUse = errors.New("the library is open in another Meshdrop")
 var moveMu sync.Mutex
 
 // libraryLocks holds each open library's shared lock until it is closed.
-var libraryLocks sync.Map // *library.Library → *fileLock
+var libraryLocks sync.Map // *library.Library → *fsutil.Lock
 
 // libraryDir is where the library is for these settings: settings'
 // LibraryDir when it is set (an absolute path), else the default folder.
@@ -58,8 +59,8 @@ func (a *App) LibraryDir() string {
 // this one started (no move runs while the lock is held). A library moved
 // elsewhere must still be there: a missing folder (a disk not connected)
 // is an error, not a new empty library.
-func (a *App) shareLibrary() (string, *fileLock, error) {
-	lk, busy, err := tryFileLock(filepath.Join(a.Dirs.Data, libraryLockFile), false)
+func (a *App) shareLibrary() (string, *fsutil.Lock, error) {
+	lk, busy, err := fsutil.TryLock(filepath.Join(a.Dirs.Data, libraryLockFile), false)
 	if err != nil {
 		// A lock file we cannot make must not stop the library opening.
 		a.Log.Warn("library lock", "err", err)
@@ -72,7 +73,7 @@ func (a *App) shareLibrary() (string, *fileLock, error) {
 		if !filepath.IsAbs(st.LibraryDir) {
 			a.Log.Warn("library", "problem", "library_dir in settings is not a full path; the default folder is used", "library_dir", st.LibraryDir)
 		} else if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-			lk.unlock()
+			lk.Unlock()
 			return "", nil, fmt.Errorf("the library folder %s is missing: if it is on a disk that is not connected, connect it and start Meshdrop again; to start an empty library there, create the folder", dir)
 		}
 	}
@@ -114,7 +115,7 @@ func (a *App) rereadLibraryDir() string {
 // releaseLibrary drops an open library's shared lock (once).
 func releaseLibrary(l *library.Library) {
 	if v, ok := libraryLocks.LoadAndDelete(l); ok {
-		v.(*fileLock).unlock()
+		v.(*fsutil.Lock).Unlock()
 	}
 }
 
@@ -176,14 +177,14 @@ func (a *App) MoveLibrary(dst string, progress func(library.MoveProgress) error)
 		}
 		releaseLibrary(l)
 	}
-	lk, busy, err := tryFileLock(filepath.Join(a.Dirs.Data, libraryLockFile), true)
+	lk, busy, err := fsutil.TryLock(filepath.Join(a.Dirs.Data, libraryLockFile), true)
 	if err != nil {
 		a.Log.Warn("library lock", "err", err)
 	}
 	if busy {
 		return res, fmt.Errorf("the library is open in another Meshdrop window or command; close it, then move the library: %w", ErrLibraryInUse)
 	}
-	defer lk.unlock()
+	defer lk.Unlock()
 
 	a.Log.Info("library move", "from", src, "to", dst)
 	// Until the new place is recorded, a note in Dirs.Data says where the
@@ -269,7 +270,7 @@ func (a *App) runningJobs(r *jobs.Runner) int {
 		if !ok || e.IsDir() || ids[id] {
 			continue
 		}
-		lk, busy, err := tryFileLock(filepath.Join(dir, e.Name()), true)
+		lk, busy, err := fsutil.TryLock(filepath.Join(dir, e.Name()), true)
 		if err != nil {
 			continue
 		}
@@ -277,7 +278,7 @@ func (a *App) runningJobs(r *jobs.Runner) int {
 			ids[id] = true
 			continue
 		}
-		lk.unlock()
+		lk.Unlock()
 	}
 	return len(ids)
 }

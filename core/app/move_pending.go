@@ -59,11 +59,11 @@ func recoverPendingMove(dirs *paths.Dirs, st *settings.Settings) string {
 			to = filepath.Clean(v)
 		}
 	}
-	lk, busy, err := tryFileLock(filepath.Join(dirs.Data, libraryLockFile), true)
+	lk, busy, err := fsutil.TryLock(filepath.Join(dirs.Data, libraryLockFile), true)
 	if busy || err != nil {
 		return "" // a move running now, or the library open elsewhere
 	}
-	defer lk.unlock()
+	defer lk.Unlock()
 	if to == "." || !filepath.IsAbs(to) || to == dirs.Library || !emptyOrMissing(dirs.Library) {
 		clearPendingMove(dirs.Data) // recorded, never moved, or undone: the recorded folder holds the library
 		return ""

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"testing"
 
+	"meshdrop/core/fsutil"
 	"meshdrop/core/library"
 	"meshdrop/core/meshio"
 	"meshdrop/core/paths"
@@ -171,11 +172,11 @@ const envHoldLock = "MESHDROP_APP_HOLD_LOCK"
 // process (a CLI driving a job) stops the move, and the library stays.
 func TestMoveLibraryRefusedWhileAJobRunsElsewhere(t *testing.T) {
 	if p := os.Getenv(envHoldLock); p != "" {
-		lk, busy, err := tryFileLock(p, true)
+		lk, busy, err := fsutil.TryLock(p, true)
 		if err != nil || busy {
 			t.Fatalf("child lock: %v %v", busy, err)
 		}
-		defer lk.unlock()
+		defer lk.Unlock()
 		fmt.Println("LOCKED")
 		bufio.NewReader(os.Stdin).ReadString('\n') // until the parent lets go
 		return

@@ -1,5 +1,6 @@
 // Package fsutil has the file-system helpers every store in Meshdrop shares:
-// atomic writes (temp file, fsync, rename, fsync of the folder).
+// atomic writes (temp file, fsync, rename, fsync of the folder) and the
+// advisory file locks between Meshdrop processes.
 package fsutil
 
 import (

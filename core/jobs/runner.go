@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"meshdrop/core/fsutil"
 	"meshdrop/core/library"
 	"meshdrop/core/provider"
 	"meshdrop/core/settings"
@@ -253,9 +254,11 @@ func (r *Runner) runJob(rn *run) {
 		r.mu.Unlock()
 		close(rn.done)
 	}()
-	var lock *jobLock
+	// One lock file per job, held while this process drives it, so that two
+	// Meshdrop processes (the window and a CLI) never drive the same job.
+	var lock *fsutil.Lock
 	for r.cfg.LockDir != "" {
-		l, busy, err := tryLock(filepath.Join(r.cfg.LockDir, rn.id+".lock"))
+		l, busy, err := fsutil.TryLock(filepath.Join(r.cfg.LockDir, rn.id+".lock"), true)
 		if err != nil {
 			r.log.Warn("job lock", "job", rn.id, "err", err)
 			break // drive anyway: a lock file we cannot make must not stop work
@@ -277,7 +280,7 @@ func (r *Runner) runJob(rn *run) {
 			return
 		}
 	}
-	defer lock.unlock()
+	defer lock.Unlock()
 	j, err := r.store.Get(rn.id)
 	if err != nil {
 		r.log.Error("job vanished", "job", rn.id, "err", err)

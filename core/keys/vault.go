@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"meshdrop/core/fsutil"
 )
 
 // Source says where a key lives.
@@ -150,11 +152,11 @@ func (v *Vault) reload(force bool) error {
 	if !force && statStamp(v.path).same(v.stamp) {
 		return nil
 	}
-	lock, err := lockFile(lockPath(filepath.Dir(v.path)))
+	lock, err := fsutil.LockFile(lockPath(filepath.Dir(v.path)))
 	if err != nil {
 		return fmt.Errorf("cannot lock the key list in %s: %w", filepath.Dir(v.path), err)
 	}
-	defer lock.unlock()
+	defer lock.Unlock()
 	return v.reloadLocked()
 }
 
@@ -179,13 +181,13 @@ func (v *Vault) warn(msg string) {
 }
 
 // begin takes the file lock and re-reads the file, for a change. Called with v.mu held.
-func (v *Vault) begin() (*fileLock, error) {
-	lock, err := lockFile(lockPath(filepath.Dir(v.path)))
+func (v *Vault) begin() (*fsutil.Lock, error) {
+	lock, err := fsutil.LockFile(lockPath(filepath.Dir(v.path)))
 	if err != nil {
 		return nil, fmt.Errorf("cannot lock the key list in %s: %w", filepath.Dir(v.path), err)
 	}
 	if err := v.reloadLocked(); err != nil {
-		lock.unlock()
+		lock.Unlock()
 		return nil, err
 	}
 	return lock, nil
@@ -386,7 +388,7 @@ func (v *Vault) recordUse(k Key) {
 		v.warn("could not record a key's last use: " + err.Error())
 		return
 	}
-	defer lock.unlock()
+	defer lock.Unlock()
 	ks := slices.Clone(v.stored)
 	i = slices.IndexFunc(ks, func(c Key) bool { return c.ID == k.ID })
 	if i < 0 {
@@ -454,7 +456,7 @@ func (v *Vault) Add(provider, name string, secret Secret, opts AddOptions) (Key,
 	if err != nil {
 		return Key{}, err
 	}
-	defer lock.unlock()
+	defer lock.Unlock()
 	if v.nameTaken(provider, name, "") {
 		return Key{}, takenErr(provider, name)
 	}
@@ -491,7 +493,7 @@ func (v *Vault) change(id string, edit func(k *Key) error) (Key, error) {
 	if err != nil {
 		return Key{}, err
 	}
-	defer lock.unlock()
+	defer lock.Unlock()
 	ks := slices.Clone(v.stored)
 	i := slices.IndexFunc(ks, func(k Key) bool { return k.ID == id })
 	if i < 0 {
@@ -562,7 +564,7 @@ func (v *Vault) Replace(id string, secret Secret) (Key, error) {
 	if err != nil {
 		return Key{}, err
 	}
-	defer lock.unlock()
+	defer lock.Unlock()
 	ks := slices.Clone(v.stored)
 	i := slices.IndexFunc(ks, func(k Key) bool { return k.ID == id })
 	if i < 0 {
@@ -639,7 +641,7 @@ func (v *Vault) Delete(id string) error {
 	if err != nil {
 		return err
 	}
-	defer lock.unlock()
+	defer lock.Unlock()
 	ks := slices.Clone(v.stored)
 	i := slices.IndexFunc(ks, func(k Key) bool { return k.ID == id })
 	if i < 0 {
