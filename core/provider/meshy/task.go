@@ -3,13 +3,11 @@ package meshy
 import (
 	"encoding/json"
 	"fmt"
-	"net/url"
-	"path"
 	"sort"
-	"strings"
 	"time"
 
 	"meshdrop/core/provider"
+	"meshdrop/core/provider/httpx"
 )
 
 // Task statuses (providers.md, Meshy: retrieve).
@@ -129,7 +127,7 @@ func (t task) outputs() []provider.Output {
 	})
 	for _, k := range keys {
 		u := t.ModelURLs[k]
-		f := safeToken(k)
+		f := httpx.SafeToken(k)
 		if u == "" || f == "" {
 			continue
 		}
@@ -140,13 +138,13 @@ func (t task) outputs() []provider.Output {
 		outs = append(outs, provider.Output{Kind: kind, Format: f, Name: "model." + f, URL: u})
 	}
 	if t.ThumbnailURL != "" {
-		f := urlExt(t.ThumbnailURL, "png")
+		f := httpx.URLExt(t.ThumbnailURL, "png")
 		outs = append(outs, provider.Output{Kind: provider.OutPreview, Format: f, Name: "preview." + f, URL: t.ThumbnailURL})
 	}
 	for i, m := range t.TextureURLs {
 		for _, ch := range textureChannels {
 			if u := m[ch]; u != "" {
-				f := urlExt(u, "png")
+				f := httpx.URLExt(u, "png")
 				outs = append(outs, provider.Output{Kind: provider.OutTexture, Format: f, Name: fmt.Sprintf("texture%d_%s.%s", i, ch, f), URL: u})
 			}
 		}
@@ -161,34 +159,6 @@ func formatRank(f string) int {
 		}
 	}
 	return len(modelFormats)
-}
-
-// safeToken keeps a short lowercase [a-z0-9] token (a format name from a map
-// key, safe inside a file name).
-func safeToken(s string) string {
-	s = strings.ToLower(s)
-	var b strings.Builder
-	for _, c := range s {
-		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {
-			b.WriteRune(c)
-		}
-		if b.Len() >= 8 {
-			break
-		}
-	}
-	return b.String()
-}
-
-// urlExt is the extension of a URL's path as a safe token, or def.
-func urlExt(raw, def string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return def
-	}
-	if e := safeToken(strings.TrimPrefix(path.Ext(u.Path), ".")); e != "" {
-		return e
-	}
-	return def
 }
 
 // hasModel reports whether the outputs include the GLB model.

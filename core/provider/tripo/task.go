@@ -4,13 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net/url"
-	"path"
 	"strconv"
 	"strings"
 	"time"
 
 	"meshdrop/core/provider"
+	"meshdrop/core/provider/httpx"
 )
 
 // Task statuses (providers.md, Tripo: task).
@@ -170,7 +169,7 @@ func (t task) status(now time.Time) provider.Status {
 	case provider.StateSucceeded:
 		st.Progress = 100
 		if u := t.modelURL(); u != "" {
-			f := urlExt(u, "glb")
+			f := httpx.URLExt(u, "glb")
 			kind := provider.OutModel
 			if f != "glb" {
 				// quad:true makes FBX; Meshdrop's gallery needs GLB.
@@ -183,7 +182,7 @@ func (t task) status(now time.Time) provider.Status {
 			img = t.Output.RenderedOld
 		}
 		if img != "" {
-			f := urlExt(string(img), "webp")
+			f := httpx.URLExt(string(img), "webp")
 			st.Outputs = append(st.Outputs, provider.Output{Kind: provider.OutPreview, Format: f, Name: "preview." + f, URL: string(img)})
 		}
 		st.ExpiresAt = now.Add(LinkLifetime)
@@ -207,31 +206,6 @@ func (t task) status(now time.Time) provider.Status {
 		}
 	}
 	return st
-}
-
-// safeToken keeps a short lowercase [a-z0-9] token.
-func safeToken(s string) string {
-	var b strings.Builder
-	for _, c := range strings.ToLower(s) {
-		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {
-			b.WriteRune(c)
-		}
-		if b.Len() >= 8 {
-			break
-		}
-	}
-	return b.String()
-}
-
-func urlExt(raw, def string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return def
-	}
-	if e := safeToken(strings.TrimPrefix(path.Ext(u.Path), ".")); e != "" {
-		return e
-	}
-	return def
 }
 
 // batchData is POST /tasks/list's data: "tasks" as a list (the SDKs) or a
